@@ -1,0 +1,151 @@
+use std::io::Cursor;
+use std::time::Instant;
+
+use image::error::{ImageError, LimitErrorKind};
+use image::{DynamicImage, ImageDecoder, ImageReader};
+use sha2::{Digest, Sha256};
+
+use crate::error::TransformError;
+use crate::intermediate::{Intermediate, Pixels};
+use crate::limits::Limits;
+use crate::raw::Raw;
+use crate::source::{SourceFormat, SourceMetadata};
+
+/// Raw -> Intermediate: sniff the format from the bytes, refuse oversized or hostile images from
+/// their header, decode, apply the EXIF orientation and convert to 8-bit RGB(A) for the encoder.
+pub fn decode(raw: Raw, limits: &Limits) -> Result<Intermediate, TransformError> {
+    let started = Instant::now();
+    let Raw { identity, bytes } = raw;
+    limits.check_input_bytes(bytes.len() as u64)?;
+    let format = sniff_format(&bytes)?;
+    if format == SourceFormat::Jpeg && !jpeg_has_end_marker(&bytes) {
+        // The JPEG decoder fills a truncated scan with grey and reports success; an upload cut
+        // short must be a failure, not a half-grey rendition.
+        return Err(TransformError::Corrupt {
+            format: format.name().to_owned(),
+            detail: "truncated: no end-of-image marker after the image data".to_owned(),
+        });
+    }
+
+    let mut reader = ImageReader::with_format(Cursor::new(bytes.as_slice()), format.image_format());
+    reader.limits(decoder_limits(limits));
+    let mut decoder = reader
+        .into_decoder()
+        .map_err(|e| map_image_error(e, format, limits))?;
+
+    let (width, height) = decoder.dimensions();
+    limits.check_dimensions(width, height)?;
+    let decoded_bytes = decoder.total_bytes();
+    if decoded_bytes > limits.max_decode_bytes {
+        return Err(TransformError::DecodeMemory {
+            limit: limits.max_decode_bytes,
+            detail: format!("{width}x{height} decodes to {decoded_bytes} bytes"),
+        });
+    }
+    // A broken EXIF block must not cost the whole image: fall back to "no rotation".
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let original = decoder.original_color_type();
+    // The decoded type, not the original: a palette PNG with a tRNS chunk decodes to RGBA.
+    let has_alpha = decoder.color_type().has_alpha();
+
+    let mut image =
+        DynamicImage::from_decoder(decoder).map_err(|e| map_image_error(e, format, limits))?;
+    image.apply_orientation(orientation);
+
+    let pixels = if has_alpha {
+        Pixels::Rgba8(image.into_rgba8())
+    } else {
+        Pixels::Rgb8(image.into_rgb8())
+    };
+    let (width, height) = pixels.dimensions();
+    let source = SourceMetadata {
+        format,
+        width,
+        height,
+        orientation: orientation.to_exif(),
+        has_alpha,
+        bit_depth: bits_per_channel(original),
+        color_type: format!("{original:?}").to_ascii_lowercase(),
+        byte_size: bytes.len() as u64,
+        sha256: hex::encode(Sha256::digest(&bytes)),
+    };
+    Ok(Intermediate {
+        identity,
+        source,
+        pixels,
+        decode_time: started.elapsed(),
+    })
+}
+
+/// The format, from the magic bytes only.
+pub fn sniff_format(bytes: &[u8]) -> Result<SourceFormat, TransformError> {
+    match image::guess_format(bytes) {
+        Ok(format) => SourceFormat::from_image_format(format).ok_or_else(|| {
+            TransformError::UnsupportedFormat(format!(
+                "{format:?} is recognised but not accepted (accepted: JPEG, PNG, WebP, GIF, TIFF)"
+            ))
+        }),
+        Err(_) => Err(TransformError::UnsupportedFormat(format!(
+            "not an image this pipeline accepts (JPEG, PNG, WebP, GIF, TIFF); content starts with {}",
+            describe_prefix(bytes)
+        ))),
+    }
+}
+
+/// Whether an end-of-image marker (FF D9) follows the first start-of-scan (FF DA). Inside
+/// entropy-coded data every FF byte is stuffed (FF 00), so FF D9 there is a real marker; EXIF
+/// thumbnails carry their own EOI but sit before the main scan.
+fn jpeg_has_end_marker(bytes: &[u8]) -> bool {
+    let Some(scan) = bytes.windows(2).position(|w| w == [0xFF, 0xDA]) else {
+        return false;
+    };
+    bytes[scan..].windows(2).any(|w| w == [0xFF, 0xD9])
+}
+
+/// The first bytes of unrecognised content, printable so a record says *what* was uploaded
+/// (an HTML page, an SVG, a zip...) without dumping binary into logs.
+fn describe_prefix(bytes: &[u8]) -> String {
+    let head = &bytes[..bytes.len().min(16)];
+    format!(
+        "{:?}",
+        String::from_utf8_lossy(head).escape_debug().to_string()
+    )
+}
+
+fn decoder_limits(limits: &Limits) -> image::Limits {
+    let mut decoder_limits = image::Limits::default();
+    decoder_limits.max_image_width = Some(limits.max_dimension);
+    decoder_limits.max_image_height = Some(limits.max_dimension);
+    decoder_limits.max_alloc = Some(limits.max_decode_bytes);
+    decoder_limits
+}
+
+fn map_image_error(error: ImageError, format: SourceFormat, limits: &Limits) -> TransformError {
+    match error {
+        ImageError::Limits(limit) => match limit.kind() {
+            LimitErrorKind::DimensionError => TransformError::DimensionLimit {
+                limit: limits.max_dimension,
+                detail: limit.to_string(),
+            },
+            _ => TransformError::DecodeMemory {
+                limit: limits.max_decode_bytes,
+                detail: limit.to_string(),
+            },
+        },
+        ImageError::Unsupported(unsupported) => TransformError::UnsupportedFormat(format!(
+            "{} feature not supported: {unsupported}",
+            format.name()
+        )),
+        other => TransformError::Corrupt {
+            format: format.name().to_owned(),
+            detail: other.to_string(),
+        },
+    }
+}
+
+fn bits_per_channel(color: image::ExtendedColorType) -> u8 {
+    let channels = u16::from(color.channel_count().max(1));
+    u8::try_from(color.bits_per_pixel() / channels).unwrap_or(u8::MAX)
+}
