@@ -1,1 +1,115 @@
-fn main() {}
+//! Decode, resize and encode throughput on real photographs, at the default settings.
+//!
+//! Run with `scripts/bench-core.sh`, which fetches the photographs and sets
+//! `IMAGEPIPE_BENCH_IMAGES`. Throughput is reported in Mitem/s where one item is one pixel, so
+//! seconds per megapixel = 1 / (Mitem/s): decode and resize count source pixels, encode counts
+//! the pixels of the `display` rendition it encodes.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use divan::Bencher;
+use divan::counter::ItemsCount;
+use imagepipe_core::{Intermediate, ObjectIdentity, PipelineConfig, Raw, decode, resize};
+
+fn main() {
+    divan::main();
+}
+
+struct Photo {
+    name: String,
+    bytes: Vec<u8>,
+    decoded: Intermediate,
+}
+
+fn photos() -> &'static [Photo] {
+    static PHOTOS: OnceLock<Vec<Photo>> = OnceLock::new();
+    PHOTOS.get_or_init(|| {
+        let dir = std::env::var_os("IMAGEPIPE_BENCH_IMAGES").map(PathBuf::from).unwrap_or_else(|| {
+            panic!("IMAGEPIPE_BENCH_IMAGES is not set: run scripts/bench-core.sh, which fetches the photographs")
+        });
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+            .map(|entry| entry.expect("directory entry").path())
+            .filter(|path| !path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+            .collect();
+        paths.sort();
+        assert!(!paths.is_empty(), "no photographs in {}", dir.display());
+        paths
+            .into_iter()
+            .map(|path| {
+                let bytes = std::fs::read(&path).expect("photo readable");
+                let name = path.file_name().expect("file name").to_string_lossy().into_owned();
+                let decoded = decode(raw(&name, bytes.clone()), &PipelineConfig::default().limits)
+                    .unwrap_or_else(|e| panic!("{name}: {e}"));
+                Photo { name, bytes, decoded }
+            })
+            .collect()
+    })
+}
+
+fn raw(name: &str, bytes: Vec<u8>) -> Raw {
+    Raw::new(
+        ObjectIdentity::new("bench", name, bytes.len() as u64),
+        bytes,
+    )
+}
+
+fn photo_names() -> impl Iterator<Item = String> {
+    photos().iter().map(|p| {
+        let (w, h) = p.decoded.pixels().dimensions();
+        format!("{} ({:.2} MP)", p.name, f64::from(w) * f64::from(h) / 1e6)
+    })
+}
+
+fn photo(label: &str) -> &'static Photo {
+    photos()
+        .iter()
+        .find(|p| label.starts_with(&p.name))
+        .expect("label names a photo")
+}
+
+fn source_pixels(photo: &Photo) -> ItemsCount {
+    let (w, h) = photo.decoded.pixels().dimensions();
+    ItemsCount::new(u64::from(w) * u64::from(h))
+}
+
+#[divan::bench(args = photo_names(), sample_count = 10)]
+fn decode_source(bencher: Bencher, label: &str) {
+    let photo = photo(label);
+    let limits = PipelineConfig::default().limits;
+    bencher
+        .counter(source_pixels(photo))
+        .with_inputs(|| raw(&photo.name, photo.bytes.clone()))
+        .bench_values(|raw| decode(raw, &limits).expect("decodes"));
+}
+
+#[divan::bench(args = photo_names(), sample_count = 10)]
+fn resize_to_all_renditions(bencher: Bencher, label: &str) {
+    let photo = photo(label);
+    let config = PipelineConfig::default();
+    let (w, h) = photo.decoded.pixels().dimensions();
+    bencher.counter(source_pixels(photo)).bench(|| {
+        for spec in &config.renditions {
+            let (tw, th) = spec.fit(w, h);
+            divan::black_box(resize(photo.decoded.pixels(), tw, th));
+        }
+    });
+}
+
+#[divan::bench(args = photo_names(), sample_count = 3, sample_size = 1)]
+fn encode_display_rendition(bencher: Bencher, label: &str) {
+    let photo = photo(label);
+    let config = PipelineConfig::default();
+    let display = config
+        .renditions
+        .iter()
+        .max_by_key(|spec| u64::from(spec.max_width) * u64::from(spec.max_height))
+        .expect("at least one rendition");
+    let (w, h) = photo.decoded.pixels().dimensions();
+    let (tw, th) = display.fit(w, h);
+    let scaled = resize(photo.decoded.pixels(), tw, th).into_owned();
+    bencher
+        .counter(ItemsCount::new(u64::from(tw) * u64::from(th)))
+        .bench(|| config.encoder.encode(&scaled).expect("encodes"));
+}

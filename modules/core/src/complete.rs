@@ -54,6 +54,11 @@ impl Complete {
     pub fn timings(&self) -> Timings {
         self.timings
     }
+
+    /// Hands over the encoded bytes for storing, without copying them.
+    pub fn into_renditions(self) -> Vec<EncodedRendition> {
+        self.renditions
+    }
 }
 
 /// Intermediate -> Complete: one AVIF per configured rendition, each scaled from the full
@@ -74,6 +79,22 @@ pub fn encode(
     let mut renditions = Vec::with_capacity(config.renditions.len());
     for spec in &config.renditions {
         let (target_width, target_height) = spec.fit(width, height);
+        let key = rendition_key(&config.output_prefix, &identity, &spec.name);
+        // A small source fits several boxes at its own size: encode that size once.
+        if let Some(same) = renditions
+            .iter()
+            .find(|r: &&EncodedRendition| (r.width, r.height) == (target_width, target_height))
+        {
+            let avif = same.avif.clone();
+            renditions.push(EncodedRendition {
+                name: spec.name.clone(),
+                key,
+                width: target_width,
+                height: target_height,
+                avif,
+            });
+            continue;
+        }
         let started = Instant::now();
         let scaled = resize(&pixels, target_width, target_height);
         resize_time += started.elapsed();
@@ -89,7 +110,7 @@ pub fn encode(
         encode_time += started.elapsed();
         renditions.push(EncodedRendition {
             name: spec.name.clone(),
-            key: rendition_key(&config.output_prefix, &identity, &spec.name),
+            key,
             width: target_width,
             height: target_height,
             avif,

@@ -47,6 +47,9 @@ pub enum FailureKind {
     DecodeMemory,
     Corrupt,
     Encode,
+    /// The object could not be read for a permanent reason: deleted before the function got to
+    /// it, or access denied. Set by callers, which do the reading.
+    SourceUnreadable,
     /// Set by callers for failures outside the transform (e.g. a panic caught in a codec).
     Internal,
 }

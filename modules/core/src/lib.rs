@@ -21,6 +21,7 @@ mod raw;
 mod record;
 mod rendition;
 mod resize;
+mod sequencer;
 mod source;
 
 pub use complete::{Complete, EncodedRendition, Timings, encode};
@@ -36,6 +37,7 @@ pub use raw::Raw;
 pub use record::{Failure, PIPELINE_VERSION, Record, RecordStatus, RenditionRecord};
 pub use rendition::{MAX_RENDITION_SIDE, RenditionSpec, fit_inside};
 pub use resize::resize;
+pub use sequencer::{SEQUENCER_WIDTH, Sequencer};
 pub use source::{SourceFormat, SourceMetadata};
 
 /// Variable name constants, for callers that document or validate their environment.

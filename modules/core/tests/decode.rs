@@ -189,7 +189,8 @@ fn animated_gif_uses_its_first_frame() {
 fn all_eight_exif_orientations_are_applied() {
     let source = quadrants(64, 32);
     // Expected corners (top-left, top-right, bottom-left, bottom-right) after each orientation.
-    let cases: [(u16, (u32, u32), [[u8; 3]; 4]); 8] = [
+    type Corners = [[u8; 3]; 4];
+    let cases: [(u16, (u32, u32), Corners); 8] = [
         (1, (64, 32), [RED, GREEN, BLUE, WHITE]),
         (2, (64, 32), [GREEN, RED, WHITE, BLUE]),
         (3, (64, 32), [WHITE, BLUE, GREEN, RED]),

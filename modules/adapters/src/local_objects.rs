@@ -1,0 +1,153 @@
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+
+use crate::error::StoreError;
+use crate::ports::{ObjectLocation, ObjectMeta, ObjectStore, PutObject, StoredObject};
+
+/// An object store over local directories, one per bucket name, for running the pipeline
+/// without AWS. Keys map to relative paths; a key that would leave its directory is refused.
+#[derive(Debug, Clone, Default)]
+pub struct LocalObjectStore {
+    buckets: BTreeMap<String, PathBuf>,
+}
+
+impl LocalObjectStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Serves `bucket` from the directory `root`.
+    pub fn with_bucket(mut self, bucket: impl Into<String>, root: impl Into<PathBuf>) -> Self {
+        self.buckets.insert(bucket.into(), root.into());
+        self
+    }
+
+    fn path(&self, location: &ObjectLocation) -> Result<PathBuf, StoreError> {
+        let root = self
+            .buckets
+            .get(&location.bucket)
+            .ok_or_else(|| StoreError::NotFound {
+                what: format!("bucket {:?}", location.bucket),
+            })?;
+        let relative = Path::new(&location.key);
+        let safe = !location.key.is_empty()
+            && relative
+                .components()
+                .all(|component| matches!(component, Component::Normal(_)));
+        if !safe {
+            return Err(StoreError::Invalid {
+                what: location.to_string(),
+                detail: "the key is empty, absolute or has `.`/`..` segments".to_owned(),
+            });
+        }
+        Ok(root.join(relative))
+    }
+}
+
+impl ObjectStore for LocalObjectStore {
+    async fn head(&self, location: &ObjectLocation) -> Result<ObjectMeta, StoreError> {
+        let path = self.path(location)?;
+        let metadata = tokio::fs::metadata(&path)
+            .await
+            .map_err(|e| StoreError::from_io("stat", &location.to_string(), &e))?;
+        if !metadata.is_file() {
+            return Err(StoreError::NotFound {
+                what: location.to_string(),
+            });
+        }
+        Ok(ObjectMeta {
+            size: metadata.len(),
+            ..ObjectMeta::default()
+        })
+    }
+
+    async fn get(&self, location: &ObjectLocation) -> Result<StoredObject, StoreError> {
+        let path = self.path(location)?;
+        let bytes = tokio::fs::read(&path)
+            .await
+            .map_err(|e| StoreError::from_io("read", &location.to_string(), &e))?;
+        Ok(StoredObject {
+            meta: ObjectMeta {
+                size: bytes.len() as u64,
+                ..ObjectMeta::default()
+            },
+            bytes,
+        })
+    }
+
+    /// Writes to a temporary sibling and renames it into place, so a reader never sees a
+    /// half-written rendition and a crash leaves the previous version intact.
+    async fn put(&self, location: &ObjectLocation, object: PutObject) -> Result<(), StoreError> {
+        let path = self.path(location)?;
+        let what = location.to_string();
+        if let Some(parent) = path.parent() {
+            tokio::fs::create_dir_all(parent)
+                .await
+                .map_err(|e| StoreError::from_io("create directory for", &what, &e))?;
+        }
+        let mut temporary = path.clone().into_os_string();
+        temporary.push(".partial");
+        tokio::fs::write(&temporary, &object.bytes)
+            .await
+            .map_err(|e| StoreError::from_io("write", &what, &e))?;
+        tokio::fs::rename(&temporary, &path)
+            .await
+            .map_err(|e| StoreError::from_io("rename into place", &what, &e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store(dir: &Path) -> LocalObjectStore {
+        LocalObjectStore::new().with_bucket("b", dir)
+    }
+
+    #[tokio::test]
+    async fn put_then_get_and_head_round_trip() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = store(dir.path());
+        let location = ObjectLocation::new("b", "nested/dir/file.avif");
+        let object = PutObject {
+            bytes: b"hello".to_vec(),
+            content_type: "image/avif".to_owned(),
+            metadata: BTreeMap::new(),
+        };
+        store.put(&location, object).await.expect("put");
+        let got = store.get(&location).await.expect("get");
+        assert_eq!(got.bytes, b"hello");
+        assert_eq!(store.head(&location).await.expect("head").size, 5);
+        assert!(!dir.path().join("nested/dir/file.avif.partial").exists());
+    }
+
+    #[tokio::test]
+    async fn missing_objects_and_buckets_are_not_found_and_permanent() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = store(dir.path());
+        for location in [
+            ObjectLocation::new("b", "nope.jpg"),
+            ObjectLocation::new("other", "x"),
+        ] {
+            let error = store.get(&location).await.expect_err("missing");
+            assert!(matches!(error, StoreError::NotFound { .. }), "{error}");
+            assert!(!error.is_retryable());
+        }
+    }
+
+    #[tokio::test]
+    async fn keys_that_escape_the_bucket_directory_are_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = store(dir.path());
+        for key in ["../escape", "/etc/passwd", "a/../../b", "", "./x"] {
+            let error = store
+                .get(&ObjectLocation::new("b", key))
+                .await
+                .expect_err("refused");
+            assert!(
+                matches!(error, StoreError::Invalid { .. }),
+                "{key}: {error}"
+            );
+        }
+    }
+}

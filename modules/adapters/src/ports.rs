@@ -1,0 +1,91 @@
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use imagepipe_core::Record;
+
+use crate::error::StoreError;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ObjectLocation {
+    pub bucket: String,
+    pub key: String,
+}
+
+impl ObjectLocation {
+    pub fn new(bucket: impl Into<String>, key: impl Into<String>) -> Self {
+        Self {
+            bucket: bucket.into(),
+            key: key.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for ObjectLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "s3://{}/{}", self.bucket, self.key)
+    }
+}
+
+/// What a store knows about an object without reading it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ObjectMeta {
+    pub size: u64,
+    pub etag: Option<String>,
+    pub version_id: Option<String>,
+    pub content_type: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StoredObject {
+    pub meta: ObjectMeta,
+    pub bytes: Vec<u8>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PutObject {
+    pub bytes: Vec<u8>,
+    pub content_type: String,
+    /// User metadata (S3 `x-amz-meta-*`); stores without metadata support ignore it.
+    pub metadata: BTreeMap<String, String>,
+}
+
+/// Where objects are read from and renditions written to (S3, or a directory per bucket).
+///
+/// Methods return `Send` futures so handlers can run on a multi-threaded runtime; implement
+/// them with `async fn`.
+pub trait ObjectStore: Send + Sync {
+    fn head(
+        &self,
+        location: &ObjectLocation,
+    ) -> impl Future<Output = Result<ObjectMeta, StoreError>> + Send;
+
+    fn get(
+        &self,
+        location: &ObjectLocation,
+    ) -> impl Future<Output = Result<StoredObject, StoreError>> + Send;
+
+    fn put(
+        &self,
+        location: &ObjectLocation,
+        object: PutObject,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// The result of a conditional record write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PutOutcome {
+    Written,
+    /// The store already holds a record from the same or a newer event for this object (by
+    /// sequencer), so this one was not written: a redelivery or an out-of-order event.
+    Stale,
+}
+
+/// Where one record per object is kept (DynamoDB, or a JSON-lines file).
+pub trait RecordStore: Send + Sync {
+    /// Writes `record` unless the store holds one for the same `object_id` whose sequencer is
+    /// the same or newer. Records without a sequencer always write (local runs have none).
+    fn put_record(
+        &self,
+        record: &Record,
+    ) -> impl Future<Output = Result<PutOutcome, StoreError>> + Send;
+}

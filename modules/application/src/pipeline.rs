@@ -1,0 +1,214 @@
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use imagepipe_adapters::{
+    ObjectLocation, ObjectStore, PutObject, PutOutcome, RecordStore, StoreError,
+};
+use imagepipe_core::{
+    Complete, Failure, FailureKind, ObjectIdentity, PIPELINE_VERSION, PipelineConfig, Raw, Record,
+    decode, encode,
+};
+
+/// What became of one object.
+#[derive(Debug)]
+pub enum Outcome {
+    /// A record was made (complete or failed) and handed to the record store; `write` says
+    /// whether the store took it or already had the same or a newer event's record.
+    Recorded {
+        record: Box<Record>,
+        write: PutOutcome,
+    },
+    /// The object is one of the pipeline's own outputs: processing it would loop forever.
+    SkippedOwnOutput,
+}
+
+/// A failure that is not the input's fault: the object must be retried (and, if it keeps
+/// failing, end in the dead-letter queue), never acknowledged.
+#[derive(Debug, thiserror::Error)]
+pub enum ProcessError {
+    #[error("could not read {location}: {source}")]
+    Read {
+        location: ObjectLocation,
+        source: StoreError,
+    },
+    #[error("could not write rendition {location}: {source}")]
+    WriteRendition {
+        location: ObjectLocation,
+        source: StoreError,
+    },
+    #[error("could not write the record for {object_id}: {source}")]
+    WriteRecord {
+        object_id: String,
+        source: StoreError,
+    },
+    #[error("the transform task was cancelled: {0}")]
+    Cancelled(String),
+}
+
+/// The per-object flow over any object and record store.
+#[derive(Debug)]
+pub struct Pipeline<O, R> {
+    objects: O,
+    records: R,
+    config: Arc<PipelineConfig>,
+    output_bucket: String,
+}
+
+impl<O: ObjectStore, R: RecordStore> Pipeline<O, R> {
+    pub fn new(
+        objects: O,
+        records: R,
+        config: PipelineConfig,
+        output_bucket: impl Into<String>,
+    ) -> Self {
+        Self {
+            objects,
+            records,
+            config: Arc::new(config),
+            output_bucket: output_bucket.into(),
+        }
+    }
+
+    pub fn config(&self) -> &PipelineConfig {
+        &self.config
+    }
+
+    /// True for keys this pipeline writes: the output prefix in the output bucket.
+    pub fn is_own_output(&self, identity: &ObjectIdentity) -> bool {
+        identity.bucket == self.output_bucket
+            && identity.key.starts_with(&self.config.output_prefix)
+    }
+
+    /// Processes one object. `Ok` means the object is settled (recorded, or deliberately
+    /// skipped) and may be acknowledged; `Err` means it must be retried.
+    pub async fn process(&self, identity: ObjectIdentity) -> Result<Outcome, ProcessError> {
+        if self.is_own_output(&identity) {
+            tracing::warn!(
+                bucket = %identity.bucket,
+                key = %identity.key,
+                "refusing to process the pipeline's own output (recursive trigger?)"
+            );
+            return Ok(Outcome::SkippedOwnOutput);
+        }
+        let record = match self.transform(identity).await? {
+            Ok(complete) => {
+                let record = Record::complete(&complete, now_ms());
+                self.store_renditions(complete).await?;
+                record
+            }
+            Err((identity, failure)) => {
+                tracing::warn!(
+                    bucket = %identity.bucket,
+                    key = %identity.key,
+                    kind = ?failure.kind,
+                    reason = %failure.reason,
+                    "input refused; recording it as failed"
+                );
+                Record::failed(identity, failure, now_ms())
+            }
+        };
+        let write =
+            self.records
+                .put_record(&record)
+                .await
+                .map_err(|source| ProcessError::WriteRecord {
+                    object_id: record.object_id.clone(),
+                    source,
+                })?;
+        Ok(Outcome::Recorded {
+            record: Box::new(record),
+            write,
+        })
+    }
+
+    /// Fetches and transforms. The inner `Err` is a permanent, input-caused failure to record.
+    async fn transform(
+        &self,
+        mut identity: ObjectIdentity,
+    ) -> Result<Result<Complete, (ObjectIdentity, Failure)>, ProcessError> {
+        // The declared size refuses an oversized object before a byte of it is downloaded.
+        if identity.size > 0
+            && let Err(error) = self.config.limits.check_input_bytes(identity.size)
+        {
+            return Ok(Err((identity, Failure::from(&error))));
+        }
+        let location = ObjectLocation::new(&identity.bucket, &identity.key);
+        let object = match self.objects.get(&location).await {
+            Ok(object) => object,
+            Err(source) if source.is_retryable() => {
+                return Err(ProcessError::Read { location, source });
+            }
+            Err(error) => {
+                let failure = Failure {
+                    kind: FailureKind::SourceUnreadable,
+                    reason: error.to_string(),
+                };
+                return Ok(Err((identity, failure)));
+            }
+        };
+        identity.size = object.meta.size;
+        identity.etag = identity.etag.or(object.meta.etag);
+        identity.version_id = identity.version_id.or(object.meta.version_id);
+        identity.content_type = identity.content_type.or(object.meta.content_type);
+
+        // Decoding and encoding are CPU-bound for seconds: keep them off the async workers, and
+        // turn a codec panic on hostile input into a failed record instead of a dead process.
+        let config = Arc::clone(&self.config);
+        let raw = Raw::new(identity.clone(), object.bytes);
+        let task = tokio::task::spawn_blocking(move || {
+            decode(raw, &config.limits).and_then(|intermediate| encode(intermediate, &config))
+        });
+        match task.await {
+            Ok(Ok(complete)) => Ok(Ok(complete)),
+            Ok(Err(error)) => Ok(Err((identity, Failure::from(&error)))),
+            Err(join_error) if join_error.is_panic() => {
+                let failure = Failure {
+                    kind: FailureKind::Internal,
+                    reason: format!("the image codec panicked: {}", panic_message(join_error)),
+                };
+                Ok(Err((identity, failure)))
+            }
+            Err(join_error) => Err(ProcessError::Cancelled(join_error.to_string())),
+        }
+    }
+
+    /// Puts every rendition before the record is written, so a record marked complete always
+    /// points at renditions that exist.
+    async fn store_renditions(&self, complete: Complete) -> Result<(), ProcessError> {
+        let source_sha256 = complete.source().sha256.clone();
+        for rendition in complete.into_renditions() {
+            let location = ObjectLocation::new(&self.output_bucket, &rendition.key);
+            let metadata = BTreeMap::from([
+                ("source-sha256".to_owned(), source_sha256.clone()),
+                ("pipeline-version".to_owned(), PIPELINE_VERSION.to_owned()),
+            ]);
+            let object = PutObject {
+                bytes: rendition.avif,
+                content_type: "image/avif".to_owned(),
+                metadata,
+            };
+            self.objects
+                .put(&location, object)
+                .await
+                .map_err(|source| ProcessError::WriteRendition { location, source })?;
+        }
+        Ok(())
+    }
+}
+
+fn panic_message(error: tokio::task::JoinError) -> String {
+    let payload = error.into_panic();
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic payload".to_owned())
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
