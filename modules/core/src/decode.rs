@@ -108,10 +108,7 @@ fn jpeg_has_end_marker(bytes: &[u8]) -> bool {
 /// (an HTML page, an SVG, a zip...) without dumping binary into logs.
 fn describe_prefix(bytes: &[u8]) -> String {
     let head = &bytes[..bytes.len().min(16)];
-    format!(
-        "{:?}",
-        String::from_utf8_lossy(head).escape_debug().to_string()
-    )
+    format!("{:?}", String::from_utf8_lossy(head))
 }
 
 fn decoder_limits(limits: &Limits) -> image::Limits {
