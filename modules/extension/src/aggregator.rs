@@ -1,5 +1,5 @@
-use crate::telemetry::{TelemetryRecord, TimedRecord};
 use crate::InvocationMetrics;
+use crate::telemetry::{TelemetryRecord, TimedRecord};
 
 /// Folds telemetry records into one `InvocationMetrics` per invocation. `platform.report` is
 /// the last record Lambda sends for an invocation, so it closes one; whatever is still open at

@@ -20,7 +20,10 @@ pub enum Dimension {
     FunctionName,
     Architecture,
     /// `Name=value` in the variable: the same value on every line (a stage, a team).
-    Fixed { name: String, value: String },
+    Fixed {
+        name: String,
+        value: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -46,11 +49,13 @@ impl Config {
     /// tests); every variable is optional.
     pub fn from_vars(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let architecture = match lookup(ARCHITECTURE_VAR) {
-            Some(value) => value
-                .parse()
-                .map_err(|error: crate::architecture::UnknownArchitecture| {
-                    invalid(ARCHITECTURE_VAR, &value, error.to_string())
-                })?,
+            Some(value) => {
+                value
+                    .parse()
+                    .map_err(|error: crate::architecture::UnknownArchitecture| {
+                        invalid(ARCHITECTURE_VAR, &value, error.to_string())
+                    })?
+            }
             None => Architecture::of_this_binary(),
         };
         let published = Pricing::published(architecture);
@@ -87,7 +92,11 @@ fn price(
     };
     match value.parse::<f64>() {
         Ok(price) if price.is_finite() && price >= 0.0 => Ok(Some(price)),
-        _ => Err(invalid(variable, &value, "not a non-negative number of USD".into())),
+        _ => Err(invalid(
+            variable,
+            &value,
+            "not a non-negative number of USD".into(),
+        )),
     }
 }
 

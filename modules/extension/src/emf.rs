@@ -52,7 +52,8 @@ impl EmfRenderer {
         if let Some(size) = invocation.memory_size_mb {
             metric("MemorySize", "Megabytes", json!(size));
         }
-        if let (Some(billed), Some(size)) = (invocation.billed_duration_ms, invocation.memory_size_mb)
+        if let (Some(billed), Some(size)) =
+            (invocation.billed_duration_ms, invocation.memory_size_mb)
         {
             let cost = self.pricing.invocation_cost_usd(billed, size);
             metric("EstimatedCost", "None", json!(cost));

@@ -87,7 +87,8 @@ mod tests {
 
     #[test]
     fn a_text_format_line_carries_figures() {
-        let record = json!(r#"{"imagepipe_metrics":{"bytes_in":1000,"bytes_out":250,"renditions":2}}"#);
+        let record =
+            json!(r#"{"imagepipe_metrics":{"bytes_in":1000,"bytes_out":250,"renditions":2}}"#);
         let line = find_figures(&record).unwrap().unwrap();
         assert_eq!(line.request_id, None);
         assert_eq!(line.figures, FIGURES);
