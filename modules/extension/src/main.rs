@@ -20,6 +20,8 @@ use tokio::sync::{mpsc, oneshot};
 /// Lambda gives all extensions 2 s (500 ms with one) to shut down; stop waiting for late
 /// telemetry this long before the deadline so the flush itself fits.
 const SHUTDOWN_MARGIN: Duration = Duration::from_millis(300);
+/// Lambda's own ceiling on the shutdown phase: never trust a deadline further away than this.
+const LONGEST_SHUTDOWN: Duration = Duration::from_millis(2000);
 /// Deliver telemetry soon after each invocation rather than at Lambda's 1 s default.
 const TELEMETRY_BUFFER_MS: u64 = 100;
 
@@ -185,7 +187,8 @@ fn emit(renderer: &EmfRenderer, invocations: &[InvocationMetrics]) {
 }
 
 fn deadline(deadline_ms: u64) -> tokio::time::Instant {
-    let remaining = Duration::from_millis(deadline_ms.saturating_sub(now_ms() as u64));
+    let remaining =
+        Duration::from_millis(deadline_ms.saturating_sub(now_ms() as u64)).min(LONGEST_SHUTDOWN);
     tokio::time::Instant::now() + remaining.saturating_sub(SHUTDOWN_MARGIN)
 }
 
