@@ -38,7 +38,7 @@ setsid cargo lambda watch -p imagepipe-extension --example e2e_function -P "$wat
   >"$work/watch.log" 2>&1 &
 watch_pid=$!
 for _ in $(seq 100); do
-  curl -s -o /dev/null "http://127.0.0.1:$watch_port/" && break
+  grep -q "starting Runtime server" "$work/watch.log" && break
   kill -0 "$watch_pid" 2>/dev/null || { cat "$work/watch.log"; die "cargo lambda watch exited"; }
   sleep 0.2
 done
