@@ -59,7 +59,8 @@ pub fn find_figures(record: &Value) -> Result<Option<FiguresLine>, serde_json::E
         .map(str::to_owned);
     let figures = match (object.get(FIELD), object.get("message")) {
         (Some(figures), _) => figures,
-        (None, Some(message)) if message != record => {
+        // `message` is a strict part of the record, so this recursion ends.
+        (None, Some(message)) => {
             return Ok(find_figures(message)?.map(|inner| FiguresLine {
                 request_id: inner.request_id.or(request_id),
                 figures: inner.figures,
