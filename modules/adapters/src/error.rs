@@ -9,6 +9,8 @@ pub enum StoreError {
     AccessDenied { what: String, detail: String },
     #[error("invalid request for {what}: {detail}")]
     Invalid { what: String, detail: String },
+    #[error("{what} is {size} bytes, over the limit of {limit} bytes")]
+    TooLarge { what: String, size: u64, limit: u64 },
     /// Throttling, 5xx, timeouts, connection failures, local I/O errors: worth another try.
     #[error("{operation} failed transiently: {detail}")]
     Transient { operation: String, detail: String },

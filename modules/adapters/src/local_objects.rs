@@ -61,11 +61,31 @@ impl ObjectStore for LocalObjectStore {
         })
     }
 
-    async fn get(&self, location: &ObjectLocation) -> Result<StoredObject, StoreError> {
+    async fn get(
+        &self,
+        location: &ObjectLocation,
+        max_bytes: u64,
+    ) -> Result<StoredObject, StoreError> {
+        let size = self.head(location).await?.size;
+        if size > max_bytes {
+            return Err(StoreError::TooLarge {
+                what: location.to_string(),
+                size,
+                limit: max_bytes,
+            });
+        }
         let path = self.path(location)?;
         let bytes = tokio::fs::read(&path)
             .await
             .map_err(|e| StoreError::from_io("read", &location.to_string(), &e))?;
+        // The file may have grown since it was measured.
+        if bytes.len() as u64 > max_bytes {
+            return Err(StoreError::TooLarge {
+                what: location.to_string(),
+                size: bytes.len() as u64,
+                limit: max_bytes,
+            });
+        }
         Ok(StoredObject {
             meta: ObjectMeta {
                 size: bytes.len() as u64,
@@ -115,7 +135,7 @@ mod tests {
             metadata: BTreeMap::new(),
         };
         store.put(&location, object).await.expect("put");
-        let got = store.get(&location).await.expect("get");
+        let got = store.get(&location, 5).await.expect("get");
         assert_eq!(got.bytes, b"hello");
         assert_eq!(store.head(&location).await.expect("head").size, 5);
         assert!(!dir.path().join("nested/dir/file.avif.partial").exists());
@@ -129,10 +149,32 @@ mod tests {
             ObjectLocation::new("b", "nope.jpg"),
             ObjectLocation::new("other", "x"),
         ] {
-            let error = store.get(&location).await.expect_err("missing");
+            let error = store.get(&location, 10).await.expect_err("missing");
             assert!(matches!(error, StoreError::NotFound { .. }), "{error}");
             assert!(!error.is_retryable());
         }
+    }
+
+    #[tokio::test]
+    async fn objects_over_the_limit_are_refused_permanently() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("big.jpg"), [0_u8; 11]).expect("write");
+        let error = store(dir.path())
+            .get(&ObjectLocation::new("b", "big.jpg"), 10)
+            .await
+            .expect_err("too large");
+        assert!(
+            matches!(
+                error,
+                StoreError::TooLarge {
+                    size: 11,
+                    limit: 10,
+                    ..
+                }
+            ),
+            "{error}"
+        );
+        assert!(!error.is_retryable());
     }
 
     #[tokio::test]
@@ -141,7 +183,7 @@ mod tests {
         let store = store(dir.path());
         for key in ["../escape", "/etc/passwd", "a/../../b", "", "./x"] {
             let error = store
-                .get(&ObjectLocation::new("b", key))
+                .get(&ObjectLocation::new("b", key), 10)
                 .await
                 .expect_err("refused");
             assert!(

@@ -1,7 +1,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use imagepipe_core::{Record, Sequencer};
+use imagepipe_core::Record;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::Mutex;
 
@@ -20,8 +20,8 @@ pub struct JsonLinesRecordStore {
 #[derive(Debug)]
 struct State {
     file: tokio::fs::File,
-    /// Newest sequencer recorded per object id (`None`: recorded without one).
-    latest: HashMap<String, Option<Sequencer>>,
+    /// The last record written per object id: what a DynamoDB item would hold.
+    latest: HashMap<String, Record>,
 }
 
 impl JsonLinesRecordStore {
@@ -47,12 +47,7 @@ impl JsonLinesRecordStore {
                             what: format!("{what} line {}", index + 1),
                             detail: e.to_string(),
                         })?;
-                    let sequencer = record
-                        .identity
-                        .sequencer
-                        .as_deref()
-                        .and_then(Sequencer::parse);
-                    latest.insert(record.object_id, sequencer);
+                    latest.insert(record.object_id.clone(), record);
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -76,16 +71,17 @@ impl JsonLinesRecordStore {
 }
 
 impl RecordStore for JsonLinesRecordStore {
+    async fn get_record(&self, object_id: &str) -> Result<Option<Record>, StoreError> {
+        Ok(self.state.lock().await.latest.get(object_id).cloned())
+    }
+
     async fn put_record(&self, record: &Record) -> Result<PutOutcome, StoreError> {
-        let incoming = record
-            .identity
-            .sequencer
-            .as_deref()
-            .and_then(Sequencer::parse);
+        let incoming = record.sequencer();
         let mut state = self.state.lock().await;
-        if let (Some(incoming), Some(Some(stored))) =
-            (&incoming, state.latest.get(&record.object_id))
-            && incoming <= stored
+        if state
+            .latest
+            .get(&record.object_id)
+            .is_some_and(|stored| stored.supersedes(incoming.as_ref()))
         {
             return Ok(PutOutcome::Stale);
         }
@@ -107,7 +103,9 @@ impl RecordStore for JsonLinesRecordStore {
             .flush()
             .await
             .map_err(|e| StoreError::from_io("flush", &what, &e))?;
-        state.latest.insert(record.object_id.clone(), incoming);
+        state
+            .latest
+            .insert(record.object_id.clone(), record.clone());
         Ok(PutOutcome::Written)
     }
 }
@@ -160,6 +158,12 @@ mod tests {
             .expect("put");
         assert_eq!(outcome, PutOutcome::Stale);
         assert_eq!(lines(&path).await, 3);
+        let current = reopened.get_record("s3://b/k").await.expect("get");
+        assert_eq!(
+            current.and_then(|r| r.identity.sequencer).as_deref(),
+            Some("0100")
+        );
+        assert_eq!(reopened.get_record("s3://b/none").await.expect("get"), None);
     }
 
     #[tokio::test]

@@ -9,6 +9,9 @@ use crate::error::StoreError;
 pub struct ObjectLocation {
     pub bucket: String,
     pub key: String,
+    /// A specific version to read (versioned buckets); `None` reads the current one. Stores
+    /// without versions ignore it.
+    pub version_id: Option<String>,
 }
 
 impl ObjectLocation {
@@ -16,13 +19,23 @@ impl ObjectLocation {
         Self {
             bucket: bucket.into(),
             key: key.into(),
+            version_id: None,
         }
+    }
+
+    pub fn at_version(mut self, version_id: Option<String>) -> Self {
+        self.version_id = version_id;
+        self
     }
 }
 
 impl std::fmt::Display for ObjectLocation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "s3://{}/{}", self.bucket, self.key)
+        write!(f, "s3://{}/{}", self.bucket, self.key)?;
+        if let Some(version) = &self.version_id {
+            write!(f, "?versionId={version}")?;
+        }
+        Ok(())
     }
 }
 
@@ -59,9 +72,12 @@ pub trait ObjectStore: Send + Sync {
         location: &ObjectLocation,
     ) -> impl Future<Output = Result<ObjectMeta, StoreError>> + Send;
 
+    /// Reads the whole object, refusing ([`StoreError::TooLarge`]) one over `max_bytes` before
+    /// reading its body where the store can tell, and never holding more than `max_bytes`.
     fn get(
         &self,
         location: &ObjectLocation,
+        max_bytes: u64,
     ) -> impl Future<Output = Result<StoredObject, StoreError>> + Send;
 
     fn put(
@@ -82,8 +98,17 @@ pub enum PutOutcome {
 
 /// Where one record per object is kept (DynamoDB, or a JSON-lines file).
 pub trait RecordStore: Send + Sync {
-    /// Writes `record` unless the store holds one for the same `object_id` whose sequencer is
-    /// the same or newer. Records without a sequencer always write (local runs have none).
+    /// The current record for `object_id` (a strongly consistent read), if any. The
+    /// orchestration asks before transforming, so a redelivered event costs one read, not an
+    /// encode.
+    fn get_record(
+        &self,
+        object_id: &str,
+    ) -> impl Future<Output = Result<Option<Record>, StoreError>> + Send;
+
+    /// Writes `record` unless the store holds one for the same `object_id` that
+    /// [supersedes](Record::supersedes) it (same or newer sequencer), atomically with that
+    /// check. Records without a sequencer always write (local runs have none).
     fn put_record(
         &self,
         record: &Record,

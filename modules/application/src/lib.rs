@@ -1,11 +1,17 @@
 //! Entry points of the pipeline and the one place that orchestrates it.
 //!
 //! [`Pipeline::process`] is the whole per-object flow (fetch -> raw -> intermediate -> complete
-//! -> put renditions -> write record); the local job (`imagepipe-local`) and the Lambda handler
-//! only decide which objects to hand it and what to do with its answer.
+//! -> put renditions -> write record); the Lambda function ([`Function`], binary `bootstrap`)
+//! and the local job (`imagepipe-local`) only decide which objects to hand it and what to do
+//! with its answer.
 #![forbid(unsafe_code)]
 
+mod function;
+pub mod function_config;
 pub mod local_job;
 mod pipeline;
+pub mod s3_notification;
 
+pub use function::{Function, FunctionError};
+pub use function_config::FunctionConfig;
 pub use pipeline::{Outcome, Pipeline, ProcessError};

@@ -25,8 +25,16 @@ pub enum LocalJobError {
     },
     #[error("cannot open the records file: {0}")]
     OpenRecords(StoreError),
+    /// Boxed: a store failure carries the whole object location, too large to move through
+    /// every `Result` of the job.
     #[error(transparent)]
-    Process(#[from] ProcessError),
+    Process(Box<ProcessError>),
+}
+
+impl From<ProcessError> for LocalJobError {
+    fn from(error: ProcessError) -> Self {
+        Self::Process(Box::new(error))
+    }
 }
 
 /// One input file found under the input directory.
@@ -125,7 +133,8 @@ pub async fn run<O: ObjectStore, R: RecordStore>(
         let outcome = pipeline.process(identity).await?;
         match &outcome {
             Outcome::SkippedOwnOutput => summary.skipped += 1,
-            Outcome::Recorded {
+            Outcome::AlreadyRecorded { .. }
+            | Outcome::Recorded {
                 write: PutOutcome::Stale,
                 ..
             } => summary.unchanged += 1,

@@ -7,7 +7,7 @@ use imagepipe_adapters::{
 };
 use imagepipe_core::{
     Complete, Failure, FailureKind, ObjectIdentity, PIPELINE_VERSION, PipelineConfig, Raw, Record,
-    decode, encode,
+    RecordStatus, TransformError, decode, encode,
 };
 
 /// What became of one object.
@@ -19,6 +19,9 @@ pub enum Outcome {
         record: Box<Record>,
         write: PutOutcome,
     },
+    /// The store already holds a record from the same or a newer event for this object (a
+    /// redelivery, or an older event arriving late): nothing was read, transformed or written.
+    AlreadyRecorded { status: RecordStatus },
     /// The object is one of the pipeline's own outputs: processing it would loop forever.
     SkippedOwnOutput,
 }
@@ -27,6 +30,11 @@ pub enum Outcome {
 /// failing, end in the dead-letter queue), never acknowledged.
 #[derive(Debug, thiserror::Error)]
 pub enum ProcessError {
+    #[error("could not read the current record of {object_id}: {source}")]
+    ReadRecord {
+        object_id: String,
+        source: StoreError,
+    },
     #[error("could not read {location}: {source}")]
     Read {
         location: ObjectLocation,
@@ -91,6 +99,16 @@ impl<O: ObjectStore, R: RecordStore> Pipeline<O, R> {
             );
             return Ok(Outcome::SkippedOwnOutput);
         }
+        if let Some(status) = self.recorded_status(&identity).await? {
+            tracing::info!(
+                bucket = %identity.bucket,
+                key = %identity.key,
+                sequencer = identity.sequencer.as_deref().unwrap_or_default(),
+                ?status,
+                "already recorded from this or a newer event; nothing to do"
+            );
+            return Ok(Outcome::AlreadyRecorded { status });
+        }
         let record = match self.transform(identity).await? {
             Ok(complete) => {
                 let record = Record::complete(&complete, now_ms());
@@ -122,6 +140,30 @@ impl<O: ObjectStore, R: RecordStore> Pipeline<O, R> {
         })
     }
 
+    /// The status of a stored record that supersedes this event, if there is one. Only events
+    /// with a sequencer can be superseded, so local runs skip the read.
+    async fn recorded_status(
+        &self,
+        identity: &ObjectIdentity,
+    ) -> Result<Option<RecordStatus>, ProcessError> {
+        let Some(incoming) = identity
+            .sequencer
+            .as_deref()
+            .and_then(imagepipe_core::Sequencer::parse)
+        else {
+            return Ok(None);
+        };
+        let object_id = identity.object_id();
+        let stored = self
+            .records
+            .get_record(&object_id)
+            .await
+            .map_err(|source| ProcessError::ReadRecord { object_id, source })?;
+        Ok(stored
+            .filter(|stored| stored.supersedes(Some(&incoming)))
+            .map(|stored| stored.status))
+    }
+
     /// Fetches and transforms. The inner `Err` is a permanent, input-caused failure to record.
     async fn transform(
         &self,
@@ -133,11 +175,20 @@ impl<O: ObjectStore, R: RecordStore> Pipeline<O, R> {
         {
             return Ok(Err((identity, Failure::from(&error))));
         }
-        let location = ObjectLocation::new(&identity.bucket, &identity.key);
-        let object = match self.objects.get(&location).await {
+        let location = ObjectLocation::new(&identity.bucket, &identity.key)
+            .at_version(identity.version_id.clone());
+        let max_bytes = self.config.limits.max_input_bytes;
+        let object = match self.objects.get(&location, max_bytes).await {
             Ok(object) => object,
             Err(source) if source.is_retryable() => {
                 return Err(ProcessError::Read { location, source });
+            }
+            Err(StoreError::TooLarge { size, limit, .. }) => {
+                let error = TransformError::TooManyBytes {
+                    actual: size,
+                    limit,
+                };
+                return Ok(Err((identity, Failure::from(&error))));
             }
             Err(error) => {
                 let failure = Failure {

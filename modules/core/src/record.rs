@@ -3,6 +3,7 @@ use serde::{Deserialize, Serialize};
 use crate::complete::{Complete, Timings};
 use crate::error::{FailureKind, TransformError};
 use crate::identity::ObjectIdentity;
+use crate::sequencer::Sequencer;
 use crate::source::SourceMetadata;
 
 /// Names this build of the pipeline in every record, so records made by an older encoder or
@@ -94,11 +95,66 @@ impl Record {
     }
 }
 
+impl Record {
+    /// The event sequencer this record was made for, if it had a usable one.
+    pub fn sequencer(&self) -> Option<Sequencer> {
+        self.identity
+            .sequencer
+            .as_deref()
+            .and_then(Sequencer::parse)
+    }
+
+    /// True when this (stored) record already answers an event carrying `incoming`: it was made
+    /// for the same or a newer event on the same object, so the incoming one is a redelivery or
+    /// arrived out of order and must not replace it. Without sequencers on both sides nothing
+    /// can be ordered, so nothing is superseded.
+    pub fn supersedes(&self, incoming: Option<&Sequencer>) -> bool {
+        match (self.sequencer(), incoming) {
+            (Some(stored), Some(incoming)) => stored >= *incoming,
+            _ => false,
+        }
+    }
+}
+
 impl From<&TransformError> for Failure {
     fn from(error: &TransformError) -> Self {
         Self {
             kind: error.kind(),
             reason: error.to_string(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::FailureKind;
+
+    fn stored(sequencer: Option<&str>) -> Record {
+        let mut identity = ObjectIdentity::new("b", "k", 1);
+        identity.sequencer = sequencer.map(str::to_owned);
+        let failure = Failure {
+            kind: FailureKind::Corrupt,
+            reason: "x".to_owned(),
+        };
+        Record::failed(identity, failure, 0)
+    }
+
+    #[test]
+    fn same_or_older_events_are_superseded_newer_ones_are_not() {
+        let record = stored(Some("0055A0"));
+        let seq = |s: &str| Sequencer::parse(s);
+        assert!(record.supersedes(seq("55A0").as_ref()), "redelivery");
+        assert!(record.supersedes(seq("559F").as_ref()), "older");
+        assert!(!record.supersedes(seq("55A1").as_ref()), "newer");
+        assert!(
+            !record.supersedes(seq("0100000").as_ref()),
+            "longer is newer"
+        );
+        assert!(!record.supersedes(None), "no incoming sequencer");
+        assert!(
+            !stored(None).supersedes(seq("01").as_ref()),
+            "no stored one"
+        );
     }
 }

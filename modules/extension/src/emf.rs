@@ -95,6 +95,22 @@ impl EmfRenderer {
                 }],
             }),
         );
-        Value::Object(line).to_string()
+        sorted(Value::Object(line)).to_string()
+    }
+}
+
+/// Orders object keys. serde_json keeps insertion order when any crate in the same build turns
+/// on its `preserve_order` feature (the AWS SDK's HTTP client does, in a workspace build) and
+/// sorts keys otherwise: sorting here makes a line the same bytes in every build.
+fn sorted(value: Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Value)> =
+                map.into_iter().map(|(k, v)| (k, sorted(v))).collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(entries.into_iter().collect())
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
+        other => other,
     }
 }

@@ -1,0 +1,101 @@
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::AttributeValue;
+use imagepipe_core::Record;
+
+use crate::error::StoreError;
+use crate::ports::{PutOutcome, RecordStore};
+use crate::sdk_error::store_error;
+
+/// The table's partition key: the record's `object_id` field (`s3://bucket/key`).
+pub const OBJECT_ID_ATTRIBUTE: &str = "object_id";
+
+/// The record's sequencer zero-padded to a fixed width, stored beside the record's own fields
+/// because a condition expression can compare strings but not hex numbers of different
+/// lengths.
+pub const SEQUENCER_ORDER_ATTRIBUTE: &str = "sequencer_order";
+
+/// Replaces the item unless it holds the same or a newer event: the same rule as
+/// [`Record::supersedes`], evaluated by DynamoDB atomically with the write.
+const NEWER_THAN_STORED: &str =
+    "attribute_not_exists(#id) OR attribute_not_exists(#order) OR #order < :order";
+
+/// [`RecordStore`] over a DynamoDB table keyed by `object_id` (string). Items are the
+/// record's fields as serde_dynamo maps them, plus [`SEQUENCER_ORDER_ATTRIBUTE`].
+#[derive(Debug, Clone)]
+pub struct DynamoRecordStore {
+    client: Client,
+    table: String,
+}
+
+impl DynamoRecordStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    fn what(&self, object_id: &str) -> String {
+        format!("record {object_id} in table {}", self.table)
+    }
+}
+
+impl RecordStore for DynamoRecordStore {
+    async fn get_record(&self, object_id: &str) -> Result<Option<Record>, StoreError> {
+        let what = self.what(object_id);
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(OBJECT_ID_ATTRIBUTE, AttributeValue::S(object_id.to_owned()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| store_error("GetItem", &what, e))?;
+        let Some(item) = output.item else {
+            return Ok(None);
+        };
+        serde_dynamo::from_item(item)
+            .map(Some)
+            .map_err(|e| StoreError::Invalid {
+                what,
+                detail: format!("the stored item is not a record: {e}"),
+            })
+    }
+
+    async fn put_record(&self, record: &Record) -> Result<PutOutcome, StoreError> {
+        let what = self.what(&record.object_id);
+        let mut item: HashMap<String, AttributeValue> =
+            serde_dynamo::to_item(record).map_err(|e| StoreError::Invalid {
+                what: what.clone(),
+                detail: format!("the record cannot be an item: {e}"),
+            })?;
+        let mut request = self.client.put_item().table_name(&self.table);
+        if let Some(sequencer) = record.sequencer() {
+            let order = AttributeValue::S(sequencer.normalized());
+            item.insert(SEQUENCER_ORDER_ATTRIBUTE.to_owned(), order.clone());
+            request = request
+                .condition_expression(NEWER_THAN_STORED)
+                .expression_attribute_names("#id", OBJECT_ID_ATTRIBUTE)
+                .expression_attribute_names("#order", SEQUENCER_ORDER_ATTRIBUTE)
+                .expression_attribute_values(":order", order);
+        }
+        match request.set_item(Some(item)).send().await {
+            Ok(_) => Ok(PutOutcome::Written),
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(PutOutcome::Stale)
+            }
+            Err(error) => Err(store_error("PutItem", &what, error)),
+        }
+    }
+}

@@ -1,0 +1,278 @@
+//! The S3 and DynamoDB stores against canned HTTP responses (aws-smithy-mocks): no network,
+//! but the real SDK clients, retry strategy, error parsing and our mapping of the result. Each
+//! fault must land in the class the handler decides by: retry (transient) or record (permanent).
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::operation::get_item::GetItemOutput;
+use aws_sdk_dynamodb::operation::put_item::PutItemOutput;
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_s3::operation::get_object::GetObjectOutput;
+use aws_sdk_s3::primitives::ByteStream;
+use aws_smithy_mocks::{RuleMode, mock, mock_client};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::http::StatusCode;
+use aws_smithy_types::body::SdkBody;
+use aws_smithy_types::retry::RetryConfig;
+use imagepipe_adapters::{
+    DynamoRecordStore, ObjectLocation, ObjectStore, PutOutcome, RecordStore, S3ObjectStore,
+    SEQUENCER_ORDER_ATTRIBUTE, StoreError,
+};
+use imagepipe_core::{Failure, FailureKind, ObjectIdentity, Record};
+
+/// The SDK's standard retry strategy (3 attempts), with a tiny backoff so tests stay fast.
+fn retry() -> RetryConfig {
+    RetryConfig::standard()
+        .with_max_attempts(3)
+        .with_initial_backoff(Duration::from_millis(1))
+}
+
+fn response(status: u16, body: &str) -> HttpResponse {
+    HttpResponse::new(
+        StatusCode::try_from(status).expect("status"),
+        SdkBody::from(body.to_owned()),
+    )
+}
+
+fn s3_error(status: u16, code: &str) -> HttpResponse {
+    response(
+        status,
+        &format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><Message>{code} (canned)</Message><RequestId>R</RequestId></Error>"
+        ),
+    )
+}
+
+fn dynamodb_error(code: &str) -> HttpResponse {
+    response(
+        400,
+        &format!(
+            "{{\"__type\":\"com.amazonaws.dynamodb.v20120810#{code}\",\"message\":\"{code} (canned)\"}}"
+        ),
+    )
+}
+
+fn location() -> ObjectLocation {
+    ObjectLocation::new("in", "photo.jpg")
+}
+
+fn record(sequencer: &str) -> Record {
+    let mut identity = ObjectIdentity::new("in", "photo.jpg", 3);
+    identity.sequencer = Some(sequencer.to_owned());
+    let failure = Failure {
+        kind: FailureKind::Corrupt,
+        reason: "canned".to_owned(),
+    };
+    Record::failed(identity, failure, 1)
+}
+
+#[tokio::test]
+async fn s3_5xx_is_retried_with_backoff_and_then_succeeds() {
+    let rule = mock!(aws_sdk_s3::Client::get_object)
+        .sequence()
+        .http_response(|| s3_error(503, "ServiceUnavailable"))
+        .http_response(|| response(500, ""))
+        .output(|| {
+            GetObjectOutput::builder()
+                .body(ByteStream::from_static(b"abc"))
+                .content_length(3)
+                .build()
+        })
+        .build();
+    let client = mock_client!(aws_sdk_s3, RuleMode::Sequential, [&rule], |c| c
+        .retry_config(retry()));
+    let object = S3ObjectStore::new(client)
+        .get(&location(), 10)
+        .await
+        .expect("third attempt succeeds");
+    assert_eq!(object.bytes, b"abc");
+    assert_eq!(rule.num_calls(), 3);
+}
+
+#[tokio::test]
+async fn s3_throttling_that_persists_is_transient() {
+    let rule = mock!(aws_sdk_s3::Client::get_object)
+        .sequence()
+        .http_response(|| s3_error(503, "SlowDown"))
+        .times(3)
+        .build();
+    let client = mock_client!(aws_sdk_s3, RuleMode::Sequential, [&rule], |c| c
+        .retry_config(retry()));
+    let error = S3ObjectStore::new(client)
+        .get(&location(), 10)
+        .await
+        .expect_err("throttled");
+    assert!(matches!(error, StoreError::Transient { .. }), "{error}");
+    assert!(error.is_retryable());
+    assert_eq!(rule.num_calls(), 3, "every attempt was used");
+}
+
+#[tokio::test]
+async fn s3_missing_keys_and_denied_access_are_permanent_and_not_retried() {
+    for (status, code) in [
+        (404, "NoSuchKey"),
+        (404, "NoSuchVersion"),
+        (403, "AccessDenied"),
+    ] {
+        let rule = mock!(aws_sdk_s3::Client::get_object)
+            .sequence()
+            .http_response(move || s3_error(status, code))
+            .build();
+        let client = mock_client!(aws_sdk_s3, RuleMode::Sequential, [&rule], |c| c
+            .retry_config(retry()));
+        let error = S3ObjectStore::new(client)
+            .get(&location(), 10)
+            .await
+            .expect_err(code);
+        let expected = match status {
+            404 => matches!(error, StoreError::NotFound { .. }),
+            _ => matches!(error, StoreError::AccessDenied { .. }),
+        };
+        assert!(expected, "{code}: {error}");
+        assert!(!error.is_retryable(), "{code}");
+        assert_eq!(rule.num_calls(), 1, "{code} is not retried");
+    }
+}
+
+#[tokio::test]
+async fn s3_head_of_a_missing_object_is_not_found() {
+    // HEAD responses have no body, so only the status says what happened.
+    let rule = mock!(aws_sdk_s3::Client::head_object)
+        .sequence()
+        .http_response(|| response(404, ""))
+        .build();
+    let client = mock_client!(aws_sdk_s3, RuleMode::Sequential, [&rule], |c| c
+        .retry_config(retry()));
+    let error = S3ObjectStore::new(client)
+        .head(&location())
+        .await
+        .expect_err("missing");
+    assert!(matches!(error, StoreError::NotFound { .. }), "{error}");
+}
+
+#[tokio::test]
+async fn s3_objects_over_the_limit_are_refused_by_length_or_while_streaming() {
+    let declared = mock!(aws_sdk_s3::Client::get_object).then_output(|| {
+        GetObjectOutput::builder()
+            .body(ByteStream::from_static(b"0123456789"))
+            .content_length(10)
+            .build()
+    });
+    let undeclared = mock!(aws_sdk_s3::Client::get_object).then_output(|| {
+        GetObjectOutput::builder()
+            .body(ByteStream::from_static(b"0123456789"))
+            .build()
+    });
+    for rule in [declared, undeclared] {
+        let client = mock_client!(aws_sdk_s3, RuleMode::Sequential, [&rule]);
+        let error = S3ObjectStore::new(client)
+            .get(&location(), 4)
+            .await
+            .expect_err("too large");
+        assert!(
+            matches!(error, StoreError::TooLarge { limit: 4, .. }),
+            "{error}"
+        );
+        assert!(!error.is_retryable());
+    }
+}
+
+#[tokio::test]
+async fn dynamodb_conditional_check_failure_means_a_newer_record_exists() {
+    let rule = mock!(aws_sdk_dynamodb::Client::put_item)
+        .match_requests(|request| {
+            let order = request
+                .item()
+                .and_then(|item| item.get(SEQUENCER_ORDER_ATTRIBUTE))
+                .and_then(|value| value.as_s().ok());
+            request.condition_expression().is_some()
+                && order.is_some_and(|o| o.len() == 32 && o.ends_with("55A0"))
+        })
+        .sequence()
+        .http_response(|| dynamodb_error("ConditionalCheckFailedException"))
+        .build();
+    let client = mock_client!(aws_sdk_dynamodb, RuleMode::Sequential, [&rule], |c| c
+        .retry_config(retry()));
+    let outcome = DynamoRecordStore::new(client, "records")
+        .put_record(&record("55A0"))
+        .await
+        .expect("not an error");
+    assert_eq!(outcome, PutOutcome::Stale);
+    assert_eq!(rule.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn dynamodb_throttling_and_5xx_are_retried_then_transient() {
+    for fault in [
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "500",
+    ] {
+        let rule = mock!(aws_sdk_dynamodb::Client::put_item)
+            .sequence()
+            .http_response(move || match fault {
+                "500" => response(500, "{}"),
+                code => dynamodb_error(code),
+            })
+            .times(3)
+            .build();
+        let client = mock_client!(aws_sdk_dynamodb, RuleMode::Sequential, [&rule], |c| c
+            .retry_config(retry()));
+        let error = DynamoRecordStore::new(client, "records")
+            .put_record(&record("01"))
+            .await
+            .expect_err(fault);
+        assert!(
+            matches!(error, StoreError::Transient { .. }),
+            "{fault}: {error}"
+        );
+        assert_eq!(rule.num_calls(), 3, "{fault}: every attempt was used");
+    }
+}
+
+#[tokio::test]
+async fn dynamodb_validation_errors_are_permanent() {
+    let rule = mock!(aws_sdk_dynamodb::Client::put_item)
+        .sequence()
+        .http_response(|| dynamodb_error("ValidationException"))
+        .build();
+    let client = mock_client!(aws_sdk_dynamodb, RuleMode::Sequential, [&rule], |c| c
+        .retry_config(retry()));
+    let error = DynamoRecordStore::new(client, "records")
+        .put_record(&record("01"))
+        .await
+        .expect_err("invalid");
+    assert!(matches!(error, StoreError::Invalid { .. }), "{error}");
+    assert_eq!(rule.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn dynamodb_items_round_trip_to_records() {
+    let stored = record("0055A0");
+    let item: HashMap<String, AttributeValue> = serde_dynamo::to_item(&stored).expect("item");
+    let rule = mock!(aws_sdk_dynamodb::Client::get_item)
+        .match_requests(|request| request.consistent_read() == Some(true))
+        .then_output(move || {
+            GetItemOutput::builder()
+                .set_item(Some(item.clone()))
+                .build()
+        });
+    let missing =
+        mock!(aws_sdk_dynamodb::Client::get_item).then_output(|| GetItemOutput::builder().build());
+    let written =
+        mock!(aws_sdk_dynamodb::Client::put_item).then_output(|| PutItemOutput::builder().build());
+    let client = mock_client!(
+        aws_sdk_dynamodb,
+        RuleMode::Sequential,
+        [&rule, &missing, &written]
+    );
+    let store = DynamoRecordStore::new(client, "records");
+    let read = store.get_record(&stored.object_id).await.expect("read");
+    assert_eq!(read, Some(stored.clone()));
+    assert_eq!(store.get_record("s3://in/none").await.expect("read"), None);
+    assert_eq!(
+        store.put_record(&stored).await.expect("write"),
+        PutOutcome::Written
+    );
+}

@@ -1,0 +1,52 @@
+//! The Lambda function: S3 notifications (direct, or through SQS) -> the pipeline -> S3 and
+//! DynamoDB. Everything expensive (configuration, AWS clients and their connection pools) is
+//! built once here, during init, and shared by every invocation.
+
+use std::collections::BTreeMap;
+
+use imagepipe_adapters::{DynamoRecordStore, S3ObjectStore};
+use imagepipe_application::{Function, FunctionConfig, Pipeline};
+use lambda_runtime::{LambdaEvent, service_fn};
+use serde_json::Value;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    // JSON when the function's log format is JSON (AWS_LAMBDA_LOG_FORMAT), level from
+    // AWS_LAMBDA_LOG_LEVEL or RUST_LOG.
+    lambda_runtime::tracing::init_default_subscriber();
+
+    let vars: BTreeMap<String, String> = std::env::vars().collect();
+    let config = FunctionConfig::from_vars(&vars).inspect_err(|error| {
+        tracing::error!(%error, "invalid configuration; the function cannot start");
+    })?;
+
+    // Region, credentials and endpoint (AWS_ENDPOINT_URL for emulators) from the environment.
+    let aws = aws_config::load_from_env().await;
+    let objects = S3ObjectStore::new(aws_sdk_s3::Client::new(&aws));
+    let records =
+        DynamoRecordStore::new(aws_sdk_dynamodb::Client::new(&aws), &config.records_table);
+    let pipeline = Pipeline::new(objects, records, config.pipeline, &config.output_bucket);
+    let function = Function::new(pipeline, config.min_remaining);
+    tracing::info!(
+        output_bucket = %config.output_bucket,
+        records_table = %config.records_table,
+        "initialised"
+    );
+
+    // Lambda sends SIGTERM before it shuts the environment down (only to functions with an
+    // extension registered; the hook registers a no-op one). Nothing is buffered between
+    // invocations, so the hook only leaves a trace in the logs.
+    lambda_runtime::spawn_graceful_shutdown_handler(|| async {
+        tracing::info!("shutting down");
+    })
+    .await;
+
+    let function = &function;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+        let deadline = event.context.deadline();
+        // Boxed: the SDK's futures nested inside the runtime's are deeper than rustc's default
+        // layout recursion limit.
+        Box::pin(function.handle(event.payload, deadline))
+    }))
+    .await
+}

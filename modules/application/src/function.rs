@@ -1,0 +1,250 @@
+//! The Lambda function's event handling: which objects an invocation brings, in what order they
+//! are handed to [`Pipeline::process`], and what Lambda is told afterwards.
+//!
+//! Two trigger shapes arrive here. A direct S3 notification is answered with an error when any
+//! object must be retried (Lambda's async retries, then the on-failure destination). An SQS
+//! event (S3 -> SQS -> Lambda) is answered with `batchItemFailures` naming exactly the messages
+//! to retry, so one bad message never fails its batch; the queue's redrive policy moves a
+//! message that keeps failing to the dead-letter queue. A message is acknowledged only when
+//! every object in it is settled (recorded, or deliberately skipped).
+
+use std::time::{Duration, SystemTime};
+
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use imagepipe_adapters::{ObjectStore, PutOutcome, RecordStore};
+use imagepipe_core::RecordStatus;
+use serde_json::{Value, json};
+
+use crate::pipeline::{Outcome, Pipeline};
+use crate::s3_notification::{Notification, parse_notification, parse_notification_body};
+
+/// Why an invocation as a whole failed: Lambda retries it (direct invocations) or the whole
+/// batch (SQS, only when even a partial answer is impossible).
+#[derive(Debug, thiserror::Error)]
+pub enum FunctionError {
+    #[error("unrecognised event: {0}")]
+    UnrecognizedEvent(String),
+    #[error("malformed SQS event: {0}")]
+    MalformedSqsEvent(String),
+    #[error("{failed} of {total} objects must be retried; first: {first}")]
+    Retry {
+        failed: usize,
+        total: usize,
+        first: String,
+    },
+    #[error("{count} SQS messages without a messageId failed and cannot be reported alone")]
+    UnidentifiedMessages { count: usize },
+}
+
+impl From<FunctionError> for lambda_runtime::Diagnostic {
+    fn from(error: FunctionError) -> Self {
+        let error_type = match &error {
+            FunctionError::UnrecognizedEvent(_) => "UnrecognizedEvent",
+            FunctionError::MalformedSqsEvent(_) => "MalformedSqsEvent",
+            FunctionError::Retry { .. } => "Retry",
+            FunctionError::UnidentifiedMessages { .. } => "UnidentifiedMessages",
+        };
+        lambda_runtime::Diagnostic {
+            error_type: error_type.to_owned(),
+            error_message: error.to_string(),
+        }
+    }
+}
+
+/// The handler, built once at start-up around one [`Pipeline`].
+#[derive(Debug)]
+pub struct Function<O, R> {
+    pipeline: Pipeline<O, R>,
+    min_remaining: Duration,
+}
+
+/// What became of the objects of one payload: `retry` holds a reason per object that must be
+/// retried.
+#[derive(Debug, Default)]
+struct Settlement {
+    objects: usize,
+    retry: Vec<String>,
+}
+
+impl<O: ObjectStore, R: RecordStore> Function<O, R> {
+    pub fn new(pipeline: Pipeline<O, R>, min_remaining: Duration) -> Self {
+        Self {
+            pipeline,
+            min_remaining,
+        }
+    }
+
+    /// Handles one invocation that must finish by `deadline`.
+    pub async fn handle(&self, event: Value, deadline: SystemTime) -> Result<Value, FunctionError> {
+        if is_sqs_event(&event) {
+            let event: SqsEvent = serde_json::from_value(event)
+                .map_err(|e| FunctionError::MalformedSqsEvent(e.to_string()))?;
+            let response = self.handle_sqs(event, deadline).await?;
+            return Ok(serde_json::to_value(response).unwrap_or_default());
+        }
+        let notification = parse_notification(&event)
+            .map_err(|e| FunctionError::UnrecognizedEvent(e.to_string()))?;
+        let settlement = self.settle(notification, deadline).await;
+        match settlement.retry.first() {
+            None => Ok(json!({ "objects": settlement.objects })),
+            Some(first) => Err(FunctionError::Retry {
+                failed: settlement.retry.len(),
+                total: settlement.objects,
+                first: first.clone(),
+            }),
+        }
+    }
+
+    async fn handle_sqs(
+        &self,
+        event: SqsEvent,
+        deadline: SystemTime,
+    ) -> Result<SqsBatchResponse, FunctionError> {
+        let mut failed_ids = Vec::new();
+        let mut unidentified = 0;
+        for message in &event.records {
+            let message_id = message.message_id.clone();
+            let reasons = self.handle_message(message, deadline).await.retry;
+            if reasons.is_empty() {
+                continue;
+            }
+            tracing::warn!(
+                message_id = message_id.as_deref().unwrap_or("?"),
+                reasons = ?reasons,
+                "message reported as a batch item failure"
+            );
+            match message_id {
+                Some(id) => failed_ids.push(id),
+                None => unidentified += 1,
+            }
+        }
+        if unidentified > 0 {
+            return Err(FunctionError::UnidentifiedMessages {
+                count: unidentified,
+            });
+        }
+        let mut response = SqsBatchResponse::default();
+        response.batch_item_failures = failed_ids
+            .into_iter()
+            .map(|id| {
+                let mut failure = BatchItemFailure::default();
+                failure.item_identifier = id;
+                failure
+            })
+            .collect();
+        Ok(response)
+    }
+
+    async fn handle_message(&self, message: &SqsMessage, deadline: SystemTime) -> Settlement {
+        let body = message.body.as_deref().unwrap_or_default();
+        match parse_notification_body(body) {
+            Ok(notification) => self.settle(notification, deadline).await,
+            // Not an S3 notification: nothing can be recorded for it, so it is retried until
+            // the redrive policy parks it in the dead-letter queue where someone can look.
+            Err(error) => Settlement {
+                objects: 0,
+                retry: vec![error.to_string()],
+            },
+        }
+    }
+
+    /// Processes every object of a notification, in order, until the deadline gets close.
+    async fn settle(&self, notification: Notification, deadline: SystemTime) -> Settlement {
+        let records = match notification {
+            Notification::Test => {
+                tracing::info!("S3 test event (notification configured); nothing to do");
+                return Settlement::default();
+            }
+            Notification::Records(records) => records,
+        };
+        let mut settlement = Settlement::default();
+        for record in records {
+            let record = match record {
+                Ok(record) if !record.is_object_created() => {
+                    tracing::info!(event = ?record.event_name, "not an object creation; skipped");
+                    continue;
+                }
+                Ok(record) => record,
+                Err(error) => {
+                    settlement.retry.push(error.to_string());
+                    continue;
+                }
+            };
+            settlement.objects += 1;
+            let identity = match record.identity() {
+                Ok(identity) => identity,
+                Err(error) => {
+                    settlement.retry.push(error.to_string());
+                    continue;
+                }
+            };
+            if self.out_of_time(deadline) {
+                settlement.retry.push(format!(
+                    "{}: too little time left before the deadline",
+                    identity.object_id()
+                ));
+                continue;
+            }
+            let object_id = identity.object_id();
+            match self.pipeline.process(identity).await {
+                Ok(outcome) => log_outcome(&object_id, &outcome),
+                Err(error) => {
+                    tracing::warn!(object = %object_id, %error, "transient failure; will be retried");
+                    settlement.retry.push(error.to_string());
+                }
+            }
+        }
+        settlement
+    }
+
+    fn out_of_time(&self, deadline: SystemTime) -> bool {
+        deadline
+            .duration_since(SystemTime::now())
+            .map_or(true, |left| left < self.min_remaining)
+    }
+}
+
+fn is_sqs_event(event: &Value) -> bool {
+    event
+        .pointer("/Records/0/eventSource")
+        .and_then(Value::as_str)
+        == Some("aws:sqs")
+}
+
+/// Logs the outcome, and for each record written the `imagepipe_metrics` line the extension
+/// sums per invocation (printed as bare JSON on stdout, the format it reads in both log modes).
+fn log_outcome(object_id: &str, outcome: &Outcome) {
+    match outcome {
+        Outcome::Recorded { record, write } => {
+            let bytes_out: u64 = record.renditions.iter().map(|r| r.bytes).sum();
+            tracing::info!(
+                object = %object_id,
+                status = ?record.status,
+                write = ?write,
+                renditions = record.renditions.len(),
+                bytes_in = record.identity.size,
+                bytes_out,
+                "recorded"
+            );
+            if *write == PutOutcome::Written {
+                let renditions = if record.status == RecordStatus::Complete {
+                    record.renditions.len()
+                } else {
+                    0
+                };
+                println!(
+                    "{}",
+                    json!({"imagepipe_metrics": {
+                        "bytes_in": record.identity.size,
+                        "bytes_out": bytes_out,
+                        "renditions": renditions,
+                    }})
+                );
+            }
+        }
+        Outcome::AlreadyRecorded { status } => {
+            tracing::info!(object = %object_id, ?status, "already recorded");
+        }
+        Outcome::SkippedOwnOutput => {}
+    }
+}

@@ -1,0 +1,107 @@
+//! The Lambda function's configuration: the pipeline's variables plus where to write, read once
+//! at start-up by a pure function so a bad value stops the cold start with the variable named.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use imagepipe_core::{ConfigError, PipelineConfig};
+
+pub const VAR_OUTPUT_BUCKET: &str = "IMAGEPIPE_OUTPUT_BUCKET";
+pub const VAR_RECORDS_TABLE: &str = "IMAGEPIPE_RECORDS_TABLE";
+pub const VAR_MIN_REMAINING_MS: &str = "IMAGEPIPE_MIN_REMAINING_MS";
+
+/// Time an object needs at worst (a large photo's encode, on the smallest sensible memory size)
+/// before the deadline: with less left, the function stops taking objects and hands the rest
+/// back for retry rather than being killed mid-object.
+pub const DEFAULT_MIN_REMAINING: Duration = Duration::from_secs(10);
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunctionConfig {
+    pub output_bucket: String,
+    pub records_table: String,
+    pub min_remaining: Duration,
+    pub pipeline: PipelineConfig,
+}
+
+impl FunctionConfig {
+    pub fn from_vars(vars: &BTreeMap<String, String>) -> Result<Self, ConfigError> {
+        let required = |variable: &'static str, meaning: &str| {
+            let value = vars.get(variable).map(|v| v.trim()).unwrap_or_default();
+            if value.is_empty() {
+                return Err(ConfigError {
+                    variable,
+                    value: value.to_owned(),
+                    reason: format!("required: {meaning}"),
+                });
+            }
+            Ok(value.to_owned())
+        };
+        let output_bucket = required(VAR_OUTPUT_BUCKET, "the bucket renditions are written to")?;
+        let records_table = required(VAR_RECORDS_TABLE, "the DynamoDB table records go to")?;
+        let min_remaining = match vars.get(VAR_MIN_REMAINING_MS).map(|v| v.trim()) {
+            None => DEFAULT_MIN_REMAINING,
+            Some(value) => value
+                .parse::<u64>()
+                .map(Duration::from_millis)
+                .map_err(|e| ConfigError {
+                    variable: VAR_MIN_REMAINING_MS,
+                    value: value.to_owned(),
+                    reason: format!("expected milliseconds as a whole number: {e}"),
+                })?,
+        };
+        Ok(Self {
+            output_bucket,
+            records_table,
+            min_remaining,
+            pipeline: PipelineConfig::from_vars(vars)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn reads_required_and_optional_variables() {
+        let config = FunctionConfig::from_vars(&vars(&[
+            (VAR_OUTPUT_BUCKET, "out"),
+            (VAR_RECORDS_TABLE, "records"),
+            (VAR_MIN_REMAINING_MS, "2500"),
+            ("IMAGEPIPE_RENDITIONS", "small=100x100"),
+        ]))
+        .expect("valid");
+        assert_eq!(config.output_bucket, "out");
+        assert_eq!(config.records_table, "records");
+        assert_eq!(config.min_remaining, Duration::from_millis(2500));
+        assert_eq!(config.pipeline.renditions.len(), 1);
+    }
+
+    #[test]
+    fn errors_name_the_variable() {
+        let missing = FunctionConfig::from_vars(&vars(&[(VAR_RECORDS_TABLE, "t")]))
+            .expect_err("bucket missing");
+        assert_eq!(missing.variable, VAR_OUTPUT_BUCKET);
+        let bad = FunctionConfig::from_vars(&vars(&[
+            (VAR_OUTPUT_BUCKET, "out"),
+            (VAR_RECORDS_TABLE, "t"),
+            (VAR_MIN_REMAINING_MS, "soon"),
+        ]))
+        .expect_err("not a number");
+        assert_eq!(bad.variable, VAR_MIN_REMAINING_MS);
+        let pipeline = FunctionConfig::from_vars(&vars(&[
+            (VAR_OUTPUT_BUCKET, "out"),
+            (VAR_RECORDS_TABLE, "t"),
+            ("IMAGEPIPE_AVIF_QUALITY", "200"),
+        ]))
+        .expect_err("quality out of range");
+        assert_eq!(pipeline.variable, "IMAGEPIPE_AVIF_QUALITY");
+    }
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# End-to-end suite of the Lambda function on emulators (see scripts/e2e/run.py for what is
+# checked): the x86_64 release binary with measurements, then the arm64 release artifact (the
+# zip's `bootstrap`, cross-built with cargo-lambda/zig) under qemu-user, correctness only.
+#
+#   scripts/e2e.sh            both
+#   E2E_ARM64=0 scripts/e2e.sh   x86_64 only (no qemu needed)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+die() { echo "e2e: FAIL: $*" >&2; exit 1; }
+python3 -c 'import moto, boto3, flask, flask_cors' 2>/dev/null \
+  || die "python3 needs moto[server] and boto3: pip install 'moto[server]' boto3"
+for tool in cargo-lambda avifdec; do
+  command -v "$tool" >/dev/null || die "$tool is not installed (cargo-lambda: pip install cargo-lambda; avifdec: apt-get install libavif-bin)"
+done
+target_dir=${CARGO_TARGET_DIR:-target}
+
+echo "e2e: building the release function (x86_64)"
+cargo build --release --locked -p imagepipe-application --bin bootstrap
+python3 scripts/e2e/run.py --binary "$target_dir/release/bootstrap"
+
+if [ "${E2E_ARM64:-1}" = 0 ]; then
+  echo "e2e: arm64 run skipped (E2E_ARM64=0)"
+  exit 0
+fi
+command -v qemu-aarch64 >/dev/null || die "qemu-aarch64 is not installed (apt-get install qemu-user libc6-arm64-cross), or set E2E_ARM64=0"
+arm64_sysroot=${QEMU_LD_PREFIX:-/usr/aarch64-linux-gnu}
+[ -e "$arm64_sysroot/lib/ld-linux-aarch64.so.1" ] || die "no arm64 glibc at $arm64_sysroot (apt-get install libc6-arm64-cross)"
+rustup target list --installed | grep -qx aarch64-unknown-linux-gnu \
+  || die "the aarch64-unknown-linux-gnu target is missing: rustup target add aarch64-unknown-linux-gnu"
+
+echo "e2e: building the arm64 release zip (cargo lambda build --arm64)"
+arm64_dir=$target_dir/lambda-arm64
+cargo lambda build --release --arm64 --locked --output-format zip -p imagepipe-application \
+  --bin bootstrap --lambda-dir "$arm64_dir"
+zip=$arm64_dir/bootstrap/bootstrap.zip
+echo "e2e: $zip: $(stat -c %s "$zip") bytes"
+unpacked=$(mktemp -d)
+trap 'rm -rf "$unpacked"' EXIT
+python3 -m zipfile -e "$zip" "$unpacked"
+chmod +x "$unpacked/bootstrap"
+file_type=$(python3 -c 'import sys; h=open(sys.argv[1],"rb").read(20); print("aarch64" if h[:4]==b"\x7fELF" and h[18:20]==b"\xb7\x00" else "other")' "$unpacked/bootstrap")
+[ "$file_type" = aarch64 ] || die "the zip's bootstrap is not an aarch64 ELF"
+python3 scripts/e2e/run.py --quick --binary "$unpacked/bootstrap" \
+  --runner "qemu-aarch64 -L $arm64_sysroot"
