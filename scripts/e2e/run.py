@@ -486,6 +486,16 @@ def main():
         rss = peak_rss_kib(pid)
         log(f"function peak RSS over the whole run: {rss / 1024:.1f} MiB" if rss else "peak RSS unavailable")
         check(function_process.poll() is None, "the function process died")
+
+        # 4. Lambda ends an environment with SIGTERM: the shutdown hook runs, the exit is clean.
+        os.killpg(function_process.pid, signal.SIGTERM)
+        function_process.wait(timeout=30)
+        function_output = Path(function_log).read_text(errors="replace")
+        check("shutting down" in function_output and "Graceful shutdown completed" in function_output,
+              "SIGTERM did not run the graceful shutdown hook")
+        check(function_process.returncode == 0, f"exit status {function_process.returncode} after SIGTERM")
+        check("panicked" not in function_output, "the function log shows a panic")
+        log("SIGTERM: graceful shutdown hook ran, exit 0")
         ok = True
     except Failure as failure:
         print(f"e2e: FAIL: {failure}", file=sys.stderr)
