@@ -30,12 +30,9 @@ arm64_sysroot=${QEMU_LD_PREFIX:-/usr/aarch64-linux-gnu}
 rustup target list --installed | grep -qx aarch64-unknown-linux-gnu \
   || die "the aarch64-unknown-linux-gnu target is missing: rustup target add aarch64-unknown-linux-gnu"
 
-echo "e2e: building the arm64 release zip (cargo lambda build --arm64)"
-arm64_dir=$target_dir/lambda-arm64
-cargo lambda build --release --arm64 --locked --output-format zip -p imagepipe-application \
-  --bin bootstrap --lambda-dir "$arm64_dir"
-zip=$arm64_dir/bootstrap/bootstrap.zip
-echo "e2e: $zip: $(stat -c %s "$zip") bytes"
+echo "e2e: the arm64 release zip (cargo lambda build --arm64, via scripts/lambda-zips.sh)"
+scripts/lambda-zips.sh function-arm64
+zip=$target_dir/dist/imagepipe-function-arm64.zip
 unpacked=$(mktemp -d)
 trap 'rm -rf "$unpacked"' EXIT
 python3 -m zipfile -e "$zip" "$unpacked"
