@@ -17,7 +17,7 @@ pub const OBJECT_ID_ATTRIBUTE: &str = "object_id";
 pub const SEQUENCER_ORDER_ATTRIBUTE: &str = "sequencer_order";
 
 /// Replaces the item unless it holds the same or a newer event: the same rule as
-/// [`Record::supersedes`], evaluated by DynamoDB atomically with the write.
+/// [`Record::blocks_write_of`], evaluated by DynamoDB atomically with the write.
 const NEWER_THAN_STORED: &str =
     "attribute_not_exists(#id) OR attribute_not_exists(#order) OR #order < :order";
 

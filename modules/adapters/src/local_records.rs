@@ -81,7 +81,7 @@ impl RecordStore for JsonLinesRecordStore {
         if state
             .latest
             .get(&record.object_id)
-            .is_some_and(|stored| stored.supersedes(incoming.as_ref()))
+            .is_some_and(|stored| stored.blocks_write_of(incoming.as_ref()))
         {
             return Ok(PutOutcome::Stale);
         }

@@ -107,7 +107,7 @@ pub trait RecordStore: Send + Sync {
     ) -> impl Future<Output = Result<Option<Record>, StoreError>> + Send;
 
     /// Writes `record` unless the store holds one for the same `object_id` that
-    /// [supersedes](Record::supersedes) it (same or newer sequencer), atomically with that
+    /// [blocks the write](Record::blocks_write_of) (same or newer sequencer), atomically with that
     /// check. Records without a sequencer always write (local runs have none).
     fn put_record(
         &self,

@@ -204,6 +204,19 @@ impl<O: ObjectStore, R: RecordStore> Function<O, R> {
     }
 }
 
+/// The instant an invocation must finish by, from the Runtime API's `Lambda-Runtime-Deadline-Ms`
+/// (milliseconds since the Unix epoch). `cargo lambda watch` 1.9 sends the timeout itself there
+/// (`600000`) instead of an instant; a value too small to be a date after 2001 is read as that
+/// duration from `now`, so the function behaves the same under the emulator as on Lambda.
+pub fn invocation_deadline(deadline_ms: u64, now: SystemTime) -> SystemTime {
+    const YEAR_2001_MS: u64 = 978_307_200_000;
+    if deadline_ms < YEAR_2001_MS {
+        now + Duration::from_millis(deadline_ms)
+    } else {
+        SystemTime::UNIX_EPOCH + Duration::from_millis(deadline_ms)
+    }
+}
+
 fn is_sqs_event(event: &Value) -> bool {
     event
         .pointer("/Records/0/eventSource")
@@ -246,5 +259,19 @@ fn log_outcome(object_id: &str, outcome: &Outcome) {
             tracing::info!(object = %object_id, ?status, "already recorded");
         }
         Outcome::SkippedOwnOutput => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deadlines_are_instants_unless_they_are_an_emulators_duration() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_000_000);
+        let lambda = invocation_deadline(1_795_000_030_000, now);
+        assert_eq!(lambda, now + Duration::from_secs(30));
+        let emulator = invocation_deadline(600_000, now);
+        assert_eq!(emulator, now + Duration::from_secs(600));
     }
 }

@@ -12,6 +12,6 @@ pub mod local_job;
 mod pipeline;
 pub mod s3_notification;
 
-pub use function::{Function, FunctionError};
+pub use function::{Function, FunctionError, invocation_deadline};
 pub use function_config::FunctionConfig;
 pub use pipeline::{Outcome, Pipeline, ProcessError};

@@ -20,7 +20,8 @@ pub enum Outcome {
         write: PutOutcome,
     },
     /// The store already holds a record from the same or a newer event for this object (a
-    /// redelivery, or an older event arriving late): nothing was read, transformed or written.
+    /// redelivery, an older event arriving late, or an event about a version already
+    /// recorded): nothing was transformed or written.
     AlreadyRecorded { status: RecordStatus },
     /// The object is one of the pipeline's own outputs: processing it would loop forever.
     SkippedOwnOutput,
@@ -99,23 +100,17 @@ impl<O: ObjectStore, R: RecordStore> Pipeline<O, R> {
             );
             return Ok(Outcome::SkippedOwnOutput);
         }
-        if let Some(status) = self.recorded_status(&identity).await? {
-            tracing::info!(
-                bucket = %identity.bucket,
-                key = %identity.key,
-                sequencer = identity.sequencer.as_deref().unwrap_or_default(),
-                ?status,
-                "already recorded from this or a newer event; nothing to do"
-            );
+        let stored = self.stored_record(&identity).await?;
+        if let Some(status) = superseding_status(stored.as_ref(), &identity) {
             return Ok(Outcome::AlreadyRecorded { status });
         }
-        let record = match self.transform(identity).await? {
-            Ok(complete) => {
+        let record = match self.transform(identity, stored.as_ref()).await? {
+            Transformed::Complete(complete) => {
                 let record = Record::complete(&complete, now_ms());
                 self.store_renditions(complete).await?;
                 record
             }
-            Err((identity, failure)) => {
+            Transformed::Refused(identity, failure) => {
                 tracing::warn!(
                     bucket = %identity.bucket,
                     key = %identity.key,
@@ -124,6 +119,9 @@ impl<O: ObjectStore, R: RecordStore> Pipeline<O, R> {
                     "input refused; recording it as failed"
                 );
                 Record::failed(identity, failure, now_ms())
+            }
+            Transformed::AlreadyRecorded(status) => {
+                return Ok(Outcome::AlreadyRecorded { status });
             }
         };
         let write =
@@ -140,40 +138,29 @@ impl<O: ObjectStore, R: RecordStore> Pipeline<O, R> {
         })
     }
 
-    /// The status of a stored record that supersedes this event, if there is one. Only events
-    /// with a sequencer can be superseded, so local runs skip the read.
-    async fn recorded_status(
+    /// The object's current record, read before any work so a redelivery costs one read.
+    async fn stored_record(
         &self,
         identity: &ObjectIdentity,
-    ) -> Result<Option<RecordStatus>, ProcessError> {
-        let Some(incoming) = identity
-            .sequencer
-            .as_deref()
-            .and_then(imagepipe_core::Sequencer::parse)
-        else {
-            return Ok(None);
-        };
+    ) -> Result<Option<Record>, ProcessError> {
         let object_id = identity.object_id();
-        let stored = self
-            .records
+        self.records
             .get_record(&object_id)
             .await
-            .map_err(|source| ProcessError::ReadRecord { object_id, source })?;
-        Ok(stored
-            .filter(|stored| stored.supersedes(Some(&incoming)))
-            .map(|stored| stored.status))
+            .map_err(|source| ProcessError::ReadRecord { object_id, source })
     }
 
-    /// Fetches and transforms. The inner `Err` is a permanent, input-caused failure to record.
+    /// Fetches and transforms; `Err` only for failures that are not the input's fault.
     async fn transform(
         &self,
         mut identity: ObjectIdentity,
-    ) -> Result<Result<Complete, (ObjectIdentity, Failure)>, ProcessError> {
+        stored: Option<&Record>,
+    ) -> Result<Transformed, ProcessError> {
         // The declared size refuses an oversized object before a byte of it is downloaded.
         if identity.size > 0
             && let Err(error) = self.config.limits.check_input_bytes(identity.size)
         {
-            return Ok(Err((identity, Failure::from(&error))));
+            return Ok(Transformed::Refused(identity, Failure::from(&error)));
         }
         let location = ObjectLocation::new(&identity.bucket, &identity.key)
             .at_version(identity.version_id.clone());
@@ -188,20 +175,25 @@ impl<O: ObjectStore, R: RecordStore> Pipeline<O, R> {
                     actual: size,
                     limit,
                 };
-                return Ok(Err((identity, Failure::from(&error))));
+                return Ok(Transformed::Refused(identity, Failure::from(&error)));
             }
             Err(error) => {
                 let failure = Failure {
                     kind: FailureKind::SourceUnreadable,
                     reason: error.to_string(),
                 };
-                return Ok(Err((identity, failure)));
+                return Ok(Transformed::Refused(identity, failure));
             }
         };
+        // The record describes the bytes actually read: when the event pinned no version and
+        // the object was overwritten since, the store's ETag (and version) are the true ones.
         identity.size = object.meta.size;
-        identity.etag = identity.etag.or(object.meta.etag);
+        identity.etag = object.meta.etag.or(identity.etag);
         identity.version_id = identity.version_id.or(object.meta.version_id);
         identity.content_type = identity.content_type.or(object.meta.content_type);
+        if let Some(status) = superseding_status(stored, &identity) {
+            return Ok(Transformed::AlreadyRecorded(status));
+        }
 
         // Decoding and encoding are CPU-bound for seconds: keep them off the async workers, and
         // turn a codec panic on hostile input into a failed record instead of a dead process.
@@ -211,14 +203,14 @@ impl<O: ObjectStore, R: RecordStore> Pipeline<O, R> {
             decode(raw, &config.limits).and_then(|intermediate| encode(intermediate, &config))
         });
         match task.await {
-            Ok(Ok(complete)) => Ok(Ok(complete)),
-            Ok(Err(error)) => Ok(Err((identity, Failure::from(&error)))),
+            Ok(Ok(complete)) => Ok(Transformed::Complete(complete)),
+            Ok(Err(error)) => Ok(Transformed::Refused(identity, Failure::from(&error))),
             Err(join_error) if join_error.is_panic() => {
                 let failure = Failure {
                     kind: FailureKind::Internal,
                     reason: format!("the image codec panicked: {}", panic_message(join_error)),
                 };
-                Ok(Err((identity, failure)))
+                Ok(Transformed::Refused(identity, failure))
             }
             Err(join_error) => Err(ProcessError::Cancelled(join_error.to_string())),
         }
@@ -246,6 +238,29 @@ impl<O: ObjectStore, R: RecordStore> Pipeline<O, R> {
         }
         Ok(())
     }
+}
+
+/// What fetching and transforming one object came to.
+enum Transformed {
+    Complete(Complete),
+    /// A permanent, input-caused failure, to be recorded.
+    Refused(ObjectIdentity, Failure),
+    /// The bytes read are a version the stored record already describes.
+    AlreadyRecorded(RecordStatus),
+}
+
+/// The stored record's status when it already answers an event about `identity`.
+fn superseding_status(stored: Option<&Record>, identity: &ObjectIdentity) -> Option<RecordStatus> {
+    let stored = stored.filter(|stored| stored.supersedes(identity))?;
+    tracing::info!(
+        bucket = %identity.bucket,
+        key = %identity.key,
+        sequencer = identity.sequencer.as_deref().unwrap_or_default(),
+        revision = identity.revision(),
+        status = ?stored.status,
+        "already recorded from this version or a newer event; nothing to do"
+    );
+    Some(stored.status)
 }
 
 fn panic_message(error: tokio::task::JoinError) -> String {

@@ -41,6 +41,15 @@ impl ObjectIdentity {
         format!("s3://{}/{}", self.bucket, self.key)
     }
 
+    /// True when both name the same version of the object: equal version ids when both have
+    /// one, else equal ETags (same bytes). Unknown revisions are never the same.
+    pub fn same_revision(&self, other: &ObjectIdentity) -> bool {
+        match (&self.version_id, &other.version_id) {
+            (Some(a), Some(b)) => a == b,
+            _ => matches!((&self.etag, &other.etag), (Some(a), Some(b)) if a == b),
+        }
+    }
+
     /// What distinguishes one version of the object from another: the version id if the
     /// bucket is versioned, else the ETag, else nothing (unversioned local files).
     pub fn revision(&self) -> &str {

@@ -104,14 +104,25 @@ impl Record {
             .and_then(Sequencer::parse)
     }
 
-    /// True when this (stored) record already answers an event carrying `incoming`: it was made
-    /// for the same or a newer event on the same object, so the incoming one is a redelivery or
-    /// arrived out of order and must not replace it. Without sequencers on both sides nothing
-    /// can be ordered, so nothing is superseded.
-    pub fn supersedes(&self, incoming: Option<&Sequencer>) -> bool {
+    /// The write guard stores apply atomically with the write: true when this (stored) record
+    /// was made for the same or a newer event (by sequencer) than one carrying `incoming`.
+    /// Without sequencers on both sides nothing can be ordered, so nothing is blocked.
+    pub fn blocks_write_of(&self, incoming: Option<&Sequencer>) -> bool {
         match (self.sequencer(), incoming) {
             (Some(stored), Some(incoming)) => stored >= *incoming,
             _ => false,
+        }
+    }
+
+    /// True when this (stored) record already answers an event about `incoming`, so the event
+    /// needs no work: by sequencer when both have one (a redelivery, or an older event arriving
+    /// late), else when both name the same version of the object (emulators and hand-made
+    /// events carry no sequencer; the same version gives the same renditions).
+    pub fn supersedes(&self, incoming: &ObjectIdentity) -> bool {
+        let incoming_sequencer = incoming.sequencer.as_deref().and_then(Sequencer::parse);
+        match (self.sequencer(), incoming_sequencer) {
+            (Some(_), Some(incoming)) => self.blocks_write_of(Some(&incoming)),
+            _ => self.identity.same_revision(incoming),
         }
     }
 }
@@ -141,20 +152,55 @@ mod tests {
     }
 
     #[test]
-    fn same_or_older_events_are_superseded_newer_ones_are_not() {
+    fn writes_of_same_or_older_events_are_blocked_newer_ones_are_not() {
         let record = stored(Some("0055A0"));
         let seq = |s: &str| Sequencer::parse(s);
-        assert!(record.supersedes(seq("55A0").as_ref()), "redelivery");
-        assert!(record.supersedes(seq("559F").as_ref()), "older");
-        assert!(!record.supersedes(seq("55A1").as_ref()), "newer");
+        assert!(record.blocks_write_of(seq("55A0").as_ref()), "redelivery");
+        assert!(record.blocks_write_of(seq("559F").as_ref()), "older");
+        assert!(!record.blocks_write_of(seq("55A1").as_ref()), "newer");
         assert!(
-            !record.supersedes(seq("0100000").as_ref()),
+            !record.blocks_write_of(seq("0100000").as_ref()),
             "longer is newer"
         );
-        assert!(!record.supersedes(None), "no incoming sequencer");
+        assert!(!record.blocks_write_of(None), "no incoming sequencer");
         assert!(
-            !stored(None).supersedes(seq("01").as_ref()),
+            !stored(None).blocks_write_of(seq("01").as_ref()),
             "no stored one"
+        );
+    }
+
+    #[test]
+    fn without_sequencers_the_same_version_is_superseded() {
+        let mut record = stored(None);
+        record.identity.etag = Some("e1".to_owned());
+        let mut incoming = ObjectIdentity::new("b", "k", 1);
+        assert!(!record.supersedes(&incoming), "revision unknown");
+        incoming.etag = Some("e1".to_owned());
+        assert!(record.supersedes(&incoming), "same bytes");
+        incoming.etag = Some("e2".to_owned());
+        assert!(!record.supersedes(&incoming), "other bytes");
+
+        record.identity.version_id = Some("v1".to_owned());
+        incoming.version_id = Some("v2".to_owned());
+        incoming.etag = Some("e1".to_owned());
+        assert!(
+            !record.supersedes(&incoming),
+            "versions decide when both have one"
+        );
+
+        // With sequencers on both sides, they decide, whatever the bytes.
+        record.identity.sequencer = Some("05".to_owned());
+        incoming.sequencer = Some("06".to_owned());
+        incoming.version_id = Some("v1".to_owned());
+        assert!(
+            !record.supersedes(&incoming),
+            "a newer event for the same bytes"
+        );
+        incoming.sequencer = Some("04".to_owned());
+        incoming.version_id = Some("v9".to_owned());
+        assert!(
+            record.supersedes(&incoming),
+            "an older event for other bytes"
         );
     }
 }

@@ -3,9 +3,10 @@
 //! built once here, during init, and shared by every invocation.
 
 use std::collections::BTreeMap;
+use std::time::SystemTime;
 
 use imagepipe_adapters::{DynamoRecordStore, S3ObjectStore};
-use imagepipe_application::{Function, FunctionConfig, Pipeline};
+use imagepipe_application::{Function, FunctionConfig, Pipeline, invocation_deadline};
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 
@@ -43,7 +44,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
 
     let function = &function;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
-        let deadline = event.context.deadline();
+        let deadline = invocation_deadline(event.context.deadline, SystemTime::now());
         // Boxed: the SDK's futures nested inside the runtime's are deeper than rustc's default
         // layout recursion limit.
         Box::pin(function.handle(event.payload, deadline))
