@@ -8,7 +8,8 @@
 #   4. README, infra/*.tf and target/ edits change nothing;
 #   5. a .rs edit replaces both builds, updates the function and replaces the layer, the apply
 #      rebuilds (new zip bytes) and the plan after it is empty;
-#   6. Cargo.toml, Cargo.lock, rust-toolchain.toml, build flags and the architecture are hashed;
+#   6. Cargo.toml, Cargo.lock, rust-toolchain.toml, the build script, build flags and the
+#      architecture are hashed;
 #   7. a missing cargo-lambda and a missing zig each fail the apply with the module's message;
 #   8. with the tools back, the next apply recovers and the plan after it is empty.
 # Usage: infra/modules/rust-lambda-build/tests/run.sh   (KEEP_SCRATCH=1 keeps the scratch copy)
@@ -53,14 +54,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The workspace as a clean checkout would have it: fixture sources, the project's toolchain file,
-# the module inside infra/modules/ (its tests excluded) and no target/.
-workspace=$scratch/workspace
-cp -R "$tests_dir/fixture" "$workspace"
+# A copy of the whole module directory, so the fixture's stack (fixture/infra/main.tf) reaches the
+# module under test as "../../..". The fixture is the workspace as a clean checkout has it: no
+# target/, no Terraform state, plus the project's toolchain file.
+cp -R "$module_dir" "$scratch/rust-lambda-build"
+workspace=$scratch/rust-lambda-build/tests/fixture
+rm -rf "$workspace/target" "$workspace/infra/.terraform" "$workspace"/infra/terraform.tfstate* "$workspace/infra/.terraform.lock.hcl"
 cp "$repo_root/rust-toolchain.toml" "$workspace/"
-mkdir -p "$workspace/infra/modules/rust-lambda-build"
-cp -R "$module_dir/versions.tf" "$module_dir/variables.tf" "$module_dir/main.tf" \
-  "$module_dir/outputs.tf" "$module_dir/scripts" "$workspace/infra/modules/rust-lambda-build/"
 stack=$workspace/infra
 
 # Isolated from the caller's target dir; niced (2 shared cores).
@@ -186,7 +186,7 @@ zip_member_contains "$function_zip" bootstrap 'fixture function, edited' ||
 expect_no_changes
 ok "replaced, rebuilt (new zip, edited string inside), then no changes"
 
-step "6. manifests, lock file, toolchain file, build flags and architecture are hashed"
+step "6. manifests, lock file, toolchain file, build script, build flags and architecture are hashed"
 for file in crates/extension/Cargo.toml Cargo.lock rust-toolchain.toml; do
   cp "$workspace/$file" "$scratch/saved"
   echo "# edited" >>"$workspace/$file"
@@ -194,6 +194,12 @@ for file in crates/extension/Cargo.toml Cargo.lock rust-toolchain.toml; do
   cp "$scratch/saved" "$workspace/$file"
   echo "  $file: both builds replaced"
 done
+build_script=$scratch/rust-lambda-build/scripts/build.sh
+cp "$build_script" "$scratch/saved"
+echo "# edited" >>"$build_script"
+expect_changes "$both_builds_replaced"
+cp "$scratch/saved" "$build_script"
+echo "  scripts/build.sh: both builds replaced"
 expect_changes "$both_builds_replaced" -var 'extra_build_flags=["--locked"]'
 echo "  extra_build_flags: both builds replaced"
 expect_changes "$both_builds_replaced" -var architecture=x86_64
