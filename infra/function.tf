@@ -3,18 +3,20 @@
 ################################################################################
 
 locals {
-  function_environment = merge(var.extra_environment, {
-    # The application (modules/application)
+  # Set from this stack's variables and resources (extra_environment cannot override them).
+  function_managed_environment = {
+    # Read by the application (modules/application)
     IMAGEPIPE_OUTPUT_BUCKET    = aws_s3_bucket.this["output"].id
     IMAGEPIPE_RECORDS_TABLE    = aws_dynamodb_table.records.name
     IMAGEPIPE_OUTPUT_PREFIX    = var.output_prefix
     IMAGEPIPE_RENDITIONS       = var.renditions
     IMAGEPIPE_MIN_REMAINING_MS = tostring(var.min_remaining_ms)
-    # The extension (modules/extension)
+    # Read by the extension (modules/extension)
     IMAGEPIPE_METRICS_NAMESPACE  = var.metrics_namespace
     IMAGEPIPE_METRICS_DIMENSIONS = var.metrics_dimensions
     IMAGEPIPE_ARCHITECTURE       = var.architecture
-  })
+  }
+  function_environment = merge(var.extra_environment, local.function_managed_environment)
 }
 
 # Created before the function (logging_config names it), so Lambda never creates it without a
