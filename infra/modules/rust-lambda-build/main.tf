@@ -39,10 +39,11 @@ locals {
   )))
 }
 
-# Replaced, and so rebuilt, exactly when the hash changes. The build runs during apply (never at
-# plan time) and fails the apply if cargo-lambda or zig is missing or the zip is not produced.
+# Replaced, and so rebuilt, exactly when the hash changes (or the zip is to go elsewhere: a new
+# output_dir has no zip yet). The build runs during apply (never at plan time) and fails the
+# apply if cargo-lambda or zig is missing or the zip is not produced.
 resource "terraform_data" "build" {
-  triggers_replace = [local.source_hash]
+  triggers_replace = [local.source_hash, local.zip_path]
 
   input = {
     zip_path    = local.zip_path
