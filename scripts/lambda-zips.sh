@@ -13,7 +13,7 @@
 #                     -> target/lambda-extension/extensions/imagepipe-extension.zip
 #
 # Limits checked: an extension zip over 1.5 MB fails (the extension's budget); a function zip
-# over 50 MB fails (Lambda refuses larger direct uploads). Sizes are printed, and appended as a
+# over 8 MiB fails (the function's budget; Lambda itself refuses direct uploads over 50 MB). Sizes are printed, and appended as a
 # table to $GITHUB_STEP_SUMMARY when that is set (GitHub Actions).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,7 +28,7 @@ target_dir=${CARGO_TARGET_DIR:-target}
 dist=$target_dir/dist
 mkdir -p "$dist"
 extension_budget=1572864   # 1.5 MiB
-function_limit=52428800    # 50 MiB, Lambda's direct-upload limit
+function_limit=8388608     # 8 MiB: the function's size budget (Lambda itself accepts 50 MiB zips)
 rows=()
 over=()
 
@@ -63,7 +63,7 @@ for what in "$@"; do
       cargo lambda build --release --arm64 --output-format zip \
         -p imagepipe-application --bin bootstrap --lambda-dir "$target_dir/lambda-arm64"
       zip_report imagepipe-function-arm64 "$target_dir/lambda-arm64/bootstrap/bootstrap.zip" \
-        "$function_limit" "Lambda direct upload"
+        "$function_limit" "function budget"
       ;;
     extension-arm64)
       # --bin: --extension would otherwise package every binary of the target dir as a layer.
