@@ -13,8 +13,8 @@
 #                     -> target/lambda-extension/extensions/imagepipe-extension.zip
 #
 # Limits checked: an extension zip over 1.5 MB fails (the extension's budget); a function zip
-# over 8 MiB fails (the function's budget; Lambda itself refuses direct uploads over 50 MB). Sizes are printed, and appended as a
-# table to $GITHUB_STEP_SUMMARY when that is set (GitHub Actions).
+# over 8 MiB fails (the function's budget; Lambda itself accepts direct uploads up to 50 MB).
+# Sizes are printed, and appended as a table to $GITHUB_STEP_SUMMARY when that is set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
