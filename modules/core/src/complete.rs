@@ -81,33 +81,29 @@ pub fn encode(
         let (target_width, target_height) = spec.fit(width, height);
         let key = rendition_key(&config.output_prefix, &identity, &spec.name);
         // A small source fits several boxes at its own size: encode that size once.
-        if let Some(same) = renditions
+        let reused = renditions
             .iter()
             .find(|r: &&EncodedRendition| (r.width, r.height) == (target_width, target_height))
-        {
-            let avif = same.avif.clone();
-            renditions.push(EncodedRendition {
-                name: spec.name.clone(),
-                key,
-                width: target_width,
-                height: target_height,
-                avif,
-            });
-            continue;
-        }
-        let started = Instant::now();
-        let scaled = resize(&pixels, target_width, target_height);
-        resize_time += started.elapsed();
+            .map(|same| same.avif.clone());
+        let avif = match reused {
+            Some(avif) => avif,
+            None => {
+                let started = Instant::now();
+                let scaled = resize(&pixels, target_width, target_height);
+                resize_time += started.elapsed();
 
-        let started = Instant::now();
-        let avif = config
-            .encoder
-            .encode(&scaled)
-            .map_err(|e| TransformError::Encode {
-                rendition: spec.name.clone(),
-                detail: e.to_string(),
-            })?;
-        encode_time += started.elapsed();
+                let started = Instant::now();
+                let avif = config
+                    .encoder
+                    .encode(&scaled)
+                    .map_err(|e| TransformError::Encode {
+                        rendition: spec.name.clone(),
+                        detail: e.to_string(),
+                    })?;
+                encode_time += started.elapsed();
+                avif
+            }
+        };
         renditions.push(EncodedRendition {
             name: spec.name.clone(),
             key,
