@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::operation::put_item::PutItemOutput;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_s3::operation::get_object::GetObjectOutput;
 use aws_sdk_s3::primitives::ByteStream;
-use aws_smithy_mocks::{RuleMode, mock, mock_client};
+use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
@@ -53,6 +53,23 @@ fn dynamodb_error(code: &str) -> HttpResponse {
     )
 }
 
+/// An S3 store whose client answers from `rule`, with the retry strategy above.
+fn s3_store(rule: &Rule) -> S3ObjectStore {
+    S3ObjectStore::new(mock_client!(
+        aws_sdk_s3,
+        RuleMode::Sequential,
+        [rule],
+        |c| c.retry_config(retry())
+    ))
+}
+
+/// A DynamoDB record store whose client answers from `rule`, with the retry strategy above.
+fn dynamo_store(rule: &Rule) -> DynamoRecordStore {
+    let client = mock_client!(aws_sdk_dynamodb, RuleMode::Sequential, [rule], |c| c
+        .retry_config(retry()));
+    DynamoRecordStore::new(client, "records")
+}
+
 fn location() -> ObjectLocation {
     ObjectLocation::new("in", "photo.jpg")
 }
@@ -80,9 +97,7 @@ async fn s3_5xx_is_retried_with_backoff_and_then_succeeds() {
                 .build()
         })
         .build();
-    let client = mock_client!(aws_sdk_s3, RuleMode::Sequential, [&rule], |c| c
-        .retry_config(retry()));
-    let object = S3ObjectStore::new(client)
+    let object = s3_store(&rule)
         .get(&location(), 10)
         .await
         .expect("third attempt succeeds");
@@ -97,9 +112,7 @@ async fn s3_throttling_that_persists_is_transient() {
         .http_response(|| s3_error(503, "SlowDown"))
         .times(3)
         .build();
-    let client = mock_client!(aws_sdk_s3, RuleMode::Sequential, [&rule], |c| c
-        .retry_config(retry()));
-    let error = S3ObjectStore::new(client)
+    let error = s3_store(&rule)
         .get(&location(), 10)
         .await
         .expect_err("throttled");
@@ -119,12 +132,7 @@ async fn s3_missing_keys_and_denied_access_are_permanent_and_not_retried() {
             .sequence()
             .http_response(move || s3_error(status, code))
             .build();
-        let client = mock_client!(aws_sdk_s3, RuleMode::Sequential, [&rule], |c| c
-            .retry_config(retry()));
-        let error = S3ObjectStore::new(client)
-            .get(&location(), 10)
-            .await
-            .expect_err(code);
+        let error = s3_store(&rule).get(&location(), 10).await.expect_err(code);
         let expected = match status {
             404 => matches!(error, StoreError::NotFound { .. }),
             _ => matches!(error, StoreError::AccessDenied { .. }),
@@ -142,9 +150,7 @@ async fn s3_head_of_a_missing_object_is_not_found() {
         .sequence()
         .http_response(|| response(404, ""))
         .build();
-    let client = mock_client!(aws_sdk_s3, RuleMode::Sequential, [&rule], |c| c
-        .retry_config(retry()));
-    let error = S3ObjectStore::new(client)
+    let error = s3_store(&rule)
         .head(&location())
         .await
         .expect_err("missing");
@@ -165,8 +171,7 @@ async fn s3_objects_over_the_limit_are_refused_by_length_or_while_streaming() {
             .build()
     });
     for rule in [declared, undeclared] {
-        let client = mock_client!(aws_sdk_s3, RuleMode::Sequential, [&rule]);
-        let error = S3ObjectStore::new(client)
+        let error = s3_store(&rule)
             .get(&location(), 4)
             .await
             .expect_err("too large");
@@ -192,9 +197,7 @@ async fn dynamodb_conditional_check_failure_means_a_newer_record_exists() {
         .sequence()
         .http_response(|| dynamodb_error("ConditionalCheckFailedException"))
         .build();
-    let client = mock_client!(aws_sdk_dynamodb, RuleMode::Sequential, [&rule], |c| c
-        .retry_config(retry()));
-    let outcome = DynamoRecordStore::new(client, "records")
+    let outcome = dynamo_store(&rule)
         .put_record(&record("55A0"))
         .await
         .expect("not an error");
@@ -217,9 +220,7 @@ async fn dynamodb_throttling_and_5xx_are_retried_then_transient() {
             })
             .times(3)
             .build();
-        let client = mock_client!(aws_sdk_dynamodb, RuleMode::Sequential, [&rule], |c| c
-            .retry_config(retry()));
-        let error = DynamoRecordStore::new(client, "records")
+        let error = dynamo_store(&rule)
             .put_record(&record("01"))
             .await
             .expect_err(fault);
@@ -237,9 +238,7 @@ async fn dynamodb_validation_errors_are_permanent() {
         .sequence()
         .http_response(|| dynamodb_error("ValidationException"))
         .build();
-    let client = mock_client!(aws_sdk_dynamodb, RuleMode::Sequential, [&rule], |c| c
-        .retry_config(retry()));
-    let error = DynamoRecordStore::new(client, "records")
+    let error = dynamo_store(&rule)
         .put_record(&record("01"))
         .await
         .expect_err("invalid");
