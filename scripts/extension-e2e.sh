@@ -37,21 +37,26 @@ trap cleanup EXIT
 setsid cargo lambda watch -p imagepipe-extension --example e2e_function -P "$watch_port" \
   >"$work/watch.log" 2>&1 &
 watch_pid=$!
-for _ in $(seq 100); do
-  grep -q "starting Runtime server" "$work/watch.log" && break
-  kill -0 "$watch_pid" 2>/dev/null || { cat "$work/watch.log"; die "cargo lambda watch exited"; }
-  sleep 0.2
-done
+# wait_for_log PATTERN FILE PID OUTPUT INTERVAL WHAT: polls FILE for PATTERN (100 tries), dying
+# with OUTPUT shown if PID exits first; returns 1 when the tries run out.
+wait_for_log() {
+  local pattern=$1 file=$2 pid=$3 output=$4 interval=$5 what=$6
+  for _ in $(seq 100); do
+    grep -q "$pattern" "$file" && return 0
+    kill -0 "$pid" 2>/dev/null || { cat "$output"; die "$what"; }
+    sleep "$interval"
+  done
+  return 1
+}
+wait_for_log "starting Runtime server" "$work/watch.log" "$watch_pid" "$work/watch.log" 0.2 \
+  "cargo lambda watch exited" || true
 
 AWS_LAMBDA_RUNTIME_API="http://127.0.0.1:$watch_port/.rt" AWS_LAMBDA_FUNCTION_NAME=imagepipe-e2e \
   IMAGEPIPE_TELEMETRY_PORT="$telemetry_port" IMAGEPIPE_ARCHITECTURE=x86_64 \
   "$target_dir/debug/imagepipe-extension" >"$work/emf.jsonl" 2>"$work/extension.err" &
 extension_pid=$!
-for _ in $(seq 100); do
-  grep -q 'subcription is not supported\|subscription is not supported' "$work/watch.log" && break
-  kill -0 "$extension_pid" 2>/dev/null || { cat "$work/extension.err"; die "extension exited at start"; }
-  sleep 0.1
-done
+wait_for_log 'subcription is not supported\|subscription is not supported' "$work/watch.log" \
+  "$extension_pid" "$work/extension.err" 0.1 "extension exited at start" || true
 grep -qi 'subscription is not supported\|subcription is not supported' "$work/watch.log" \
   || die "the extension never subscribed to the Telemetry API"
 
