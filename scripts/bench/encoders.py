@@ -27,6 +27,7 @@ cargo (release profile, as shipped); needs avifenc/avifdec (apt-get install liba
 import argparse
 import datetime
 import json
+import math
 import os
 import platform
 import shutil
@@ -645,6 +646,11 @@ def main():
     got = {(r["photo_mp"], r["threads"], r["name"]) for r in rows if r["ssimulacra2"] is not None}
     if expected != got:
         die(f"missing results: {sorted(expected - got)}")
+    unmatched = [f"{r['photo_mp']} MP {r['threads']}t {r['name']}: {r['ssimulacra2']} vs {r['target']}"
+                 for r in rows if not math.isfinite(r["ssimulacra2"]) or abs(r["ssimulacra2"] - r["target"]) > 2 * TOLERANCE]
+    if unmatched:
+        # A search that cannot reach the target means the comparison is not at matched quality.
+        die("scores not matched to the target:\n  " + "\n  ".join(unmatched))
     rows = with_ratios(rows)
 
     cpu = "unknown CPU"
