@@ -200,8 +200,8 @@ mod tests {
             (VAR_OUTPUT_PREFIX, "out/avif"),
             (VAR_AVIF_QUALITY, "55.5"),
             (VAR_AVIF_ALPHA_QUALITY, "90"),
-            (VAR_AVIF_SPEED, "9"),
-            (VAR_AVIF_BIT_DEPTH, "8"),
+            (VAR_AVIF_SPEED, "4"),
+            (VAR_AVIF_BIT_DEPTH, "10"),
             (VAR_ENCODER_THREADS, "2"),
             (VAR_MAX_INPUT_BYTES, "1000"),
             (VAR_MAX_DIMENSION, "5000"),
@@ -219,8 +219,9 @@ mod tests {
         assert_eq!(config.output_prefix, "out/avif/");
         assert_eq!(config.encoder.quality, 55.5);
         assert_eq!(config.encoder.alpha_quality, 90.0);
-        assert_eq!(config.encoder.speed, 9);
-        assert_eq!(config.encoder.bit_depth, crate::OutputBitDepth::Eight);
+        // Neither value is a default, so each assertion fails if its variable is ignored.
+        assert_eq!(config.encoder.speed, 4);
+        assert_eq!(config.encoder.bit_depth, crate::OutputBitDepth::Ten);
         assert_eq!(config.encoder.threads, Some(2));
         assert_eq!(
             config.limits,

@@ -6,8 +6,11 @@ use crate::intermediate::Pixels;
 /// Bits per channel of the AVIF output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutputBitDepth {
+    /// The default: rav1e's 8-bit paths have the most assembly; at the same speed and
+    /// SSIMULACRA2 it takes about half the time of 10-bit for ~6% more bytes
+    /// (docs/bench/encoders.md).
     Eight,
-    /// ravif's default: better quality per byte for gradients, decoded everywhere AVIF is.
+    /// ravif's own default: smoother gradients from 8-bit sources at a higher encode cost.
     Ten,
 }
 
@@ -40,15 +43,19 @@ pub struct EncoderSettings {
 }
 
 impl Default for EncoderSettings {
-    /// Quality 60 is roughly where AVIF matches a JPEG at quality 80-85 in file-size studies;
-    /// speed 7 trades a few percent of size for several times less CPU than ravif's default 5,
-    /// which matters more on Lambda where CPU time is the bill.
+    /// Chosen from the measured speed/size frontier (docs/bench/encoders.md, made by
+    /// scripts/bench/encoders.py): speed 9, 8-bit is its knee (speed 8 takes 2.3-3x the time for
+    /// at most 12% fewer bytes, speed 10 saves a quarter of the time for up to 16% more bytes;
+    /// no speed reaches sharp's size), and quality 70 is the median of the qualities at which it
+    /// matched the SSIMULACRA2 of sharp's defaults (quality 50, effort 4) on the benchmark
+    /// photographs (68, 70, 82), so moving from the AWS serverless image handler does not
+    /// silently lower quality.
     fn default() -> Self {
         Self {
-            quality: 60.0,
+            quality: 70.0,
             alpha_quality: 70.0,
-            speed: 7,
-            bit_depth: OutputBitDepth::Ten,
+            speed: 9,
+            bit_depth: OutputBitDepth::Eight,
             threads: None,
         }
     }

@@ -1,0 +1,39 @@
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+use imagepipe_core::{ObjectIdentity, PipelineConfig, Raw, decode, encode};
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[arg(long)]
+    input: PathBuf,
+}
+
+/// The whole transform as the Lambda function runs it, so rendition-level choices (parallel
+/// renditions, resize before encode) are measured end to end.
+pub fn run(args: &Args) -> anyhow::Result<serde_json::Value> {
+    let vars: BTreeMap<String, String> = std::env::vars().collect();
+    let config = PipelineConfig::from_vars(&vars)?;
+    let bytes =
+        std::fs::read(&args.input).with_context(|| format!("reading {}", args.input.display()))?;
+    let size = bytes.len() as u64;
+    let identity = ObjectIdentity::new("bench", args.input.display().to_string(), size);
+    let started = Instant::now();
+    let complete = encode(decode(Raw::new(identity, bytes), &config.limits)?, &config)?;
+    let total_s = started.elapsed().as_secs_f64();
+    let timings = complete.timings();
+    let renditions: Vec<_> = complete
+        .renditions()
+        .iter()
+        .map(|r| serde_json::json!({"name": r.name, "width": r.width, "height": r.height, "bytes": r.avif.len()}))
+        .collect();
+    Ok(serde_json::json!({
+        "total_s": total_s,
+        "decode_s": timings.decode_us as f64 / 1e6,
+        "resize_s": timings.resize_us as f64 / 1e6,
+        "encode_s": timings.encode_us as f64 / 1e6,
+        "renditions": renditions,
+    }))
+}
