@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use imagepipe_core::{ConfigError, PipelineConfig};
 
+use crate::sdk_timeouts::SdkTimeouts;
+
 pub const VAR_OUTPUT_BUCKET: &str = "IMAGEPIPE_OUTPUT_BUCKET";
 pub const VAR_RECORDS_TABLE: &str = "IMAGEPIPE_RECORDS_TABLE";
 pub const VAR_MIN_REMAINING_MS: &str = "IMAGEPIPE_MIN_REMAINING_MS";
@@ -20,6 +22,7 @@ pub struct FunctionConfig {
     pub output_bucket: String,
     pub records_table: String,
     pub min_remaining: Duration,
+    pub sdk_timeouts: SdkTimeouts,
     pub pipeline: PipelineConfig,
 }
 
@@ -53,6 +56,7 @@ impl FunctionConfig {
             output_bucket,
             records_table,
             min_remaining,
+            sdk_timeouts: SdkTimeouts::from_vars(vars)?,
             pipeline: PipelineConfig::from_vars(vars)?,
         })
     }
@@ -76,8 +80,10 @@ mod tests {
             (VAR_RECORDS_TABLE, "records"),
             (VAR_MIN_REMAINING_MS, "2500"),
             ("IMAGEPIPE_RENDITIONS", "small=100x100"),
+            ("IMAGEPIPE_SDK_ATTEMPT_TIMEOUT_MS", "1200"),
         ]))
         .expect("valid");
+        assert_eq!(config.sdk_timeouts.attempt, Duration::from_millis(1200));
         assert_eq!(config.output_bucket, "out");
         assert_eq!(config.records_table, "records");
         assert_eq!(config.min_remaining, Duration::from_millis(2500));
@@ -103,5 +109,12 @@ mod tests {
         ]))
         .expect_err("quality out of range");
         assert_eq!(pipeline.variable, "IMAGEPIPE_AVIF_QUALITY");
+        let timeout = FunctionConfig::from_vars(&vars(&[
+            (VAR_OUTPUT_BUCKET, "out"),
+            (VAR_RECORDS_TABLE, "t"),
+            ("IMAGEPIPE_SDK_OPERATION_TIMEOUT_MS", "later"),
+        ]))
+        .expect_err("timeout not a number");
+        assert_eq!(timeout.variable, "IMAGEPIPE_SDK_OPERATION_TIMEOUT_MS");
     }
 }
