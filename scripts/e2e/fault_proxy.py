@@ -2,14 +2,14 @@
 
 The function's AWS_ENDPOINT_URL points here; each request is forwarded to moto unless a rule
 matches it, in which case the proxy answers with an error status (S3's XML or DynamoDB's JSON
-error shape), resets the connection (before answering, or halfway through the body), or
-forwards and then holds the answer back. Every request is logged with the SDK's invocation id
+error shape), resets the connection (before answering, or halfway through the body), forwards
+and then holds the answer back, or stops halfway through the body for a while. Every request is logged with the SDK's invocation id
 and attempt number (`amz-sdk-invocation-id`, `amz-sdk-request`), so a run can tell the SDK's
 own retries (same invocation id, attempt 2, 3) from redeliveries of the message (new id).
 
 Rules (first match wins; a rule that has used up its count no longer matches):
     Rule(name, service="s3"|"dynamodb", operation="GetObject"|..., key=regex,
-         fault="status"|"reset"|"reset_mid"|"delay", status=503, code="SlowDown",
+         fault="status"|"reset"|"reset_mid"|"delay"|"stall_body", status=503, code="SlowDown",
          delay=2.5, count=None (unlimited), per_key=False, probability=1.0)
 The key an S3 request is about is "bucket/key"; a DynamoDB item request's is its `object_id`.
 """
@@ -201,7 +201,7 @@ class FaultProxy:
         handler.connection.close()
         handler.close_connection = True
 
-    def _respond(self, handler, status, headers, body, cut=False):
+    def _respond(self, handler, status, headers, body, cut=False, stall=0.0):
         handler.send_response_only(status)
         for name, value in headers:
             if name.lower() not in SKIPPED_HEADERS:
@@ -218,6 +218,12 @@ class FaultProxy:
         if cut:
             handler.wfile.write(body[: len(body) // 2])
             self._reset(handler)
+            return
+        if stall:
+            handler.wfile.write(body[: len(body) // 2])
+            handler.wfile.flush()
+            time.sleep(stall)
+            handler.wfile.write(body[len(body) // 2:])
             return
         handler.wfile.write(body)
 
@@ -249,4 +255,6 @@ class FaultProxy:
         if rule and rule.fault == "delay":
             # Upstream has done the work; only the answer is late (a write may have landed).
             time.sleep(rule.delay)
-        self._respond(handler, status, headers, upstream_body, cut=bool(rule and rule.fault == "reset_mid"))
+        fault = rule.fault if rule else None
+        self._respond(handler, status, headers, upstream_body, cut=fault == "reset_mid",
+                      stall=rule.delay if fault == "stall_body" else 0.0)

@@ -8,7 +8,8 @@
 //! report the message as a batch item failure instead of timing the invocation out.
 //!
 //! The attempt timeout does not cover reading a streamed response body (GetObject's bytes):
-//! the SDK hands the body over once the headers arrive.
+//! the SDK hands the body over once the headers arrive. The function applies the same limit to
+//! every wait for the body's next chunk (`S3ObjectStore::with_body_idle_timeout`).
 
 use std::collections::BTreeMap;
 use std::time::Duration;

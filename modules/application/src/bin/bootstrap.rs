@@ -28,7 +28,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         .timeout_config(config.sdk_timeouts.timeout_config())
         .load()
         .await;
-    let objects = S3ObjectStore::new(aws_sdk_s3::Client::new(&aws));
+    let objects = S3ObjectStore::new(aws_sdk_s3::Client::new(&aws))
+        .with_body_idle_timeout(config.sdk_timeouts.attempt);
     let records =
         DynamoRecordStore::new(aws_sdk_dynamodb::Client::new(&aws), &config.records_table);
     let pipeline = Pipeline::new(objects, records, config.pipeline, &config.output_bucket);
