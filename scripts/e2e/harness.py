@@ -211,17 +211,22 @@ class Emulator:
         )
 
     def dead_letters(self):
-        """Every message in the DLQ (received, left there, visible again after the timeout)."""
+        """Every message in the DLQ, left there: hidden while they are paged through (so each
+        is seen once), then made visible again for the next look."""
         messages = {}
-        for _ in range(20):
+        for _ in range(100):
             batch = self.sqs.receive_message(
-                QueueUrl=self.dlq_url, MaxNumberOfMessages=10, VisibilityTimeout=30
+                QueueUrl=self.dlq_url, MaxNumberOfMessages=10, VisibilityTimeout=60
             ).get("Messages", [])
             if not batch:
                 break
             for message in batch:
-                messages[message["MessageId"]] = message["Body"]
-        return list(messages.values())
+                messages[message["MessageId"]] = message
+        for message in messages.values():
+            self.sqs.change_message_visibility(
+                QueueUrl=self.dlq_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+            )
+        return [m["Body"] for m in messages.values()]
 
 
 class Function:

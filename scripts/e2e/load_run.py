@@ -23,22 +23,12 @@ from harness import (
     INPUT_BUCKET, REPLAY_RECEIPT, SAMPLES, UPLOAD_PREFIX, Stack, check, drain, event_keys, log,
     object_id, peak_rss_kib, reconcile, s3_event,
 )
-from inputs import BAD, BAD_SUFFIX, png
+from inputs import BAD, BAD_SUFFIX, png, with_marker
 
 harness.LOG_PREFIX = "load"
 BATCH_SIZE = 10
 SIZES = [(64, 48), (160, 120), (320, 240), (480, 320)]
 PHOTOS = ["astronaut.jpg", "coffee.webp", "astronaut-palette.gif", "logo-alpha.png"]
-
-
-def with_marker(png_bytes, marker):
-    """The same image with a text chunk before IEND: distinct bytes for every object, made
-    without generating every image from scratch."""
-    import struct
-    import zlib
-    data = b"Comment\x00" + marker.encode()
-    chunk = struct.pack(">I", len(data)) + b"tEXt" + data + struct.pack(">I", zlib.crc32(b"tEXt" + data))
-    return png_bytes[:-12] + chunk + png_bytes[-12:]
 
 
 def make_objects(count, bad_share, rng):

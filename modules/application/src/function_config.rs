@@ -41,17 +41,7 @@ impl FunctionConfig {
         };
         let output_bucket = required(VAR_OUTPUT_BUCKET, "the bucket renditions are written to")?;
         let records_table = required(VAR_RECORDS_TABLE, "the DynamoDB table records go to")?;
-        let min_remaining = match vars.get(VAR_MIN_REMAINING_MS).map(|v| v.trim()) {
-            None => DEFAULT_MIN_REMAINING,
-            Some(value) => value
-                .parse::<u64>()
-                .map(Duration::from_millis)
-                .map_err(|e| ConfigError {
-                    variable: VAR_MIN_REMAINING_MS,
-                    value: value.to_owned(),
-                    reason: format!("expected milliseconds as a whole number: {e}"),
-                })?,
-        };
+        let min_remaining = millis_var(vars, VAR_MIN_REMAINING_MS, DEFAULT_MIN_REMAINING)?;
         Ok(Self {
             output_bucket,
             records_table,
@@ -62,11 +52,30 @@ impl FunctionConfig {
     }
 }
 
+/// A duration variable in milliseconds, or `default` when it is not set.
+pub(crate) fn millis_var(
+    vars: &BTreeMap<String, String>,
+    variable: &'static str,
+    default: Duration,
+) -> Result<Duration, ConfigError> {
+    let Some(value) = vars.get(variable).map(|v| v.trim()) else {
+        return Ok(default);
+    };
+    value
+        .parse::<u64>()
+        .map(Duration::from_millis)
+        .map_err(|e| ConfigError {
+            variable,
+            value: value.to_owned(),
+            reason: format!("expected milliseconds as a whole number: {e}"),
+        })
+}
+
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pub(crate) fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))

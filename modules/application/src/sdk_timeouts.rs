@@ -17,6 +17,8 @@ use std::time::Duration;
 use aws_config::timeout::TimeoutConfig;
 use imagepipe_core::ConfigError;
 
+use crate::function_config::millis_var;
+
 pub const VAR_SDK_ATTEMPT_TIMEOUT_MS: &str = "IMAGEPIPE_SDK_ATTEMPT_TIMEOUT_MS";
 pub const VAR_SDK_OPERATION_TIMEOUT_MS: &str = "IMAGEPIPE_SDK_OPERATION_TIMEOUT_MS";
 pub const VAR_SDK_CONNECT_TIMEOUT_MS: &str = "IMAGEPIPE_SDK_CONNECT_TIMEOUT_MS";
@@ -79,39 +81,27 @@ impl SdkTimeouts {
     }
 }
 
+/// Like [`millis_var`], refusing zero: a timeout of zero would fail every call.
 fn millis(
     vars: &BTreeMap<String, String>,
     variable: &'static str,
     default: Duration,
 ) -> Result<Duration, ConfigError> {
-    let Some(value) = vars.get(variable).map(|v| v.trim()) else {
-        return Ok(default);
-    };
-    match value.parse::<u64>() {
-        Ok(ms) if ms > 0 => Ok(Duration::from_millis(ms)),
-        Ok(_) => Err(ConfigError {
+    let duration = millis_var(vars, variable, default)?;
+    if duration.is_zero() {
+        return Err(ConfigError {
             variable,
-            value: value.to_owned(),
+            value: "0".to_owned(),
             reason: "a timeout of zero would fail every call".to_owned(),
-        }),
-        Err(e) => Err(ConfigError {
-            variable,
-            value: value.to_owned(),
-            reason: format!("expected milliseconds as a whole number: {e}"),
-        }),
+        });
     }
+    Ok(duration)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
+    use crate::function_config::tests::vars;
 
     #[test]
     fn defaults_bound_every_attempt_and_operation() {
