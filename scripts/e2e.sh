@@ -8,17 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-die() { echo "e2e: FAIL: $*" >&2; exit 1; }
-python3 -c 'import moto, boto3, flask, flask_cors' 2>/dev/null \
-  || die "python3 needs moto[server] and boto3: pip install 'moto[server]' boto3"
-for tool in cargo-lambda avifdec; do
-  command -v "$tool" >/dev/null || die "$tool is not installed (cargo-lambda: pip install cargo-lambda; avifdec: apt-get install libavif-bin)"
-done
-target_dir=${CARGO_TARGET_DIR:-target}
-
-echo "e2e: building the release function (x86_64)"
-cargo build --release --locked -p imagepipe-application --bin bootstrap
-python3 scripts/e2e/run.py --binary "$target_dir/release/bootstrap"
+. scripts/e2e/release-function.sh
+python3 scripts/e2e/run.py --binary "$release_function"
 
 if [ "${E2E_ARM64:-1}" = 0 ]; then
   echo "e2e: arm64 run skipped (E2E_ARM64=0)"

@@ -1,4 +1,5 @@
 use std::collections::HashMap;
+use std::time::Duration;
 
 use aws_sdk_s3::Client;
 use aws_sdk_s3::primitives::ByteStream;
@@ -12,11 +13,23 @@ use crate::sdk_error::store_error;
 #[derive(Debug, Clone)]
 pub struct S3ObjectStore {
     client: Client,
+    body_idle_timeout: Option<Duration>,
 }
 
 impl S3ObjectStore {
     pub fn new(client: Client) -> Self {
-        Self { client }
+        Self {
+            client,
+            body_idle_timeout: None,
+        }
+    }
+
+    /// Gives up on a GetObject body that sends nothing for `timeout`. The SDK's attempt
+    /// timeout ends when the headers arrive; without this, a connection that stalls mid-body
+    /// holds the invocation until Lambda kills it.
+    pub fn with_body_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.body_idle_timeout = Some(timeout);
+        self
     }
 }
 
@@ -80,9 +93,20 @@ impl ObjectStore for S3ObjectStore {
         let capacity = usize::try_from(declared.unwrap_or(0).min(max_bytes)).unwrap_or(0);
         let mut bytes = Vec::with_capacity(capacity);
         let mut body = output.body;
-        while let Some(chunk) = body.next().await {
+        let reading = || format!("GetObject {what} (reading the body)");
+        loop {
+            let next = match self.body_idle_timeout {
+                Some(idle) => tokio::time::timeout(idle, body.next()).await.map_err(|_| {
+                    StoreError::Transient {
+                        operation: reading(),
+                        detail: format!("no data for {} ms", idle.as_millis()),
+                    }
+                })?,
+                None => body.next().await,
+            };
+            let Some(chunk) = next else { break };
             let chunk = chunk.map_err(|e| StoreError::Transient {
-                operation: format!("GetObject {what} (reading the body)"),
+                operation: reading(),
                 detail: e.to_string(),
             })?;
             let size = (bytes.len() + chunk.len()) as u64;

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use imagepipe_core::{ConfigError, PipelineConfig};
 
+use crate::sdk_timeouts::SdkTimeouts;
+
 pub const VAR_OUTPUT_BUCKET: &str = "IMAGEPIPE_OUTPUT_BUCKET";
 pub const VAR_RECORDS_TABLE: &str = "IMAGEPIPE_RECORDS_TABLE";
 pub const VAR_MIN_REMAINING_MS: &str = "IMAGEPIPE_MIN_REMAINING_MS";
@@ -20,6 +22,7 @@ pub struct FunctionConfig {
     pub output_bucket: String,
     pub records_table: String,
     pub min_remaining: Duration,
+    pub sdk_timeouts: SdkTimeouts,
     pub pipeline: PipelineConfig,
 }
 
@@ -38,31 +41,41 @@ impl FunctionConfig {
         };
         let output_bucket = required(VAR_OUTPUT_BUCKET, "the bucket renditions are written to")?;
         let records_table = required(VAR_RECORDS_TABLE, "the DynamoDB table records go to")?;
-        let min_remaining = match vars.get(VAR_MIN_REMAINING_MS).map(|v| v.trim()) {
-            None => DEFAULT_MIN_REMAINING,
-            Some(value) => value
-                .parse::<u64>()
-                .map(Duration::from_millis)
-                .map_err(|e| ConfigError {
-                    variable: VAR_MIN_REMAINING_MS,
-                    value: value.to_owned(),
-                    reason: format!("expected milliseconds as a whole number: {e}"),
-                })?,
-        };
+        let min_remaining = millis_var(vars, VAR_MIN_REMAINING_MS, DEFAULT_MIN_REMAINING)?;
         Ok(Self {
             output_bucket,
             records_table,
             min_remaining,
+            sdk_timeouts: SdkTimeouts::from_vars(vars)?,
             pipeline: PipelineConfig::from_vars(vars)?,
         })
     }
 }
 
+/// A duration variable in milliseconds, or `default` when it is not set.
+pub(crate) fn millis_var(
+    vars: &BTreeMap<String, String>,
+    variable: &'static str,
+    default: Duration,
+) -> Result<Duration, ConfigError> {
+    let Some(value) = vars.get(variable).map(|v| v.trim()) else {
+        return Ok(default);
+    };
+    value
+        .parse::<u64>()
+        .map(Duration::from_millis)
+        .map_err(|e| ConfigError {
+            variable,
+            value: value.to_owned(),
+            reason: format!("expected milliseconds as a whole number: {e}"),
+        })
+}
+
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pub(crate) fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -76,8 +89,10 @@ mod tests {
             (VAR_RECORDS_TABLE, "records"),
             (VAR_MIN_REMAINING_MS, "2500"),
             ("IMAGEPIPE_RENDITIONS", "small=100x100"),
+            ("IMAGEPIPE_SDK_ATTEMPT_TIMEOUT_MS", "1200"),
         ]))
         .expect("valid");
+        assert_eq!(config.sdk_timeouts.attempt, Duration::from_millis(1200));
         assert_eq!(config.output_bucket, "out");
         assert_eq!(config.records_table, "records");
         assert_eq!(config.min_remaining, Duration::from_millis(2500));
@@ -103,5 +118,12 @@ mod tests {
         ]))
         .expect_err("quality out of range");
         assert_eq!(pipeline.variable, "IMAGEPIPE_AVIF_QUALITY");
+        let timeout = FunctionConfig::from_vars(&vars(&[
+            (VAR_OUTPUT_BUCKET, "out"),
+            (VAR_RECORDS_TABLE, "t"),
+            ("IMAGEPIPE_SDK_OPERATION_TIMEOUT_MS", "later"),
+        ]))
+        .expect_err("timeout not a number");
+        assert_eq!(timeout.variable, "IMAGEPIPE_SDK_OPERATION_TIMEOUT_MS");
     }
 }

@@ -11,7 +11,9 @@ pub mod function_config;
 pub mod local_job;
 mod pipeline;
 pub mod s3_notification;
+pub mod sdk_timeouts;
 
 pub use function::{Function, FunctionError, invocation_deadline};
 pub use function_config::FunctionConfig;
 pub use pipeline::{Outcome, Pipeline, ProcessError};
+pub use sdk_timeouts::SdkTimeouts;

@@ -21,9 +21,15 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         tracing::error!(%error, "invalid configuration; the function cannot start");
     })?;
 
-    // Region, credentials and endpoint (AWS_ENDPOINT_URL for emulators) from the environment.
-    let aws = aws_config::load_from_env().await;
-    let objects = S3ObjectStore::new(aws_sdk_s3::Client::new(&aws));
+    // Region, credentials and endpoint (AWS_ENDPOINT_URL for emulators) from the environment;
+    // the standard retry mode (3 attempts, jittered exponential backoff) of the behavior
+    // version, and time limits so a slow answer is retried instead of waited out.
+    let aws = aws_config::from_env()
+        .timeout_config(config.sdk_timeouts.timeout_config())
+        .load()
+        .await;
+    let objects = S3ObjectStore::new(aws_sdk_s3::Client::new(&aws))
+        .with_body_idle_timeout(config.sdk_timeouts.attempt);
     let records =
         DynamoRecordStore::new(aws_sdk_dynamodb::Client::new(&aws), &config.records_table);
     let pipeline = Pipeline::new(objects, records, config.pipeline, &config.output_bucket);
@@ -31,6 +37,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     tracing::info!(
         output_bucket = %config.output_bucket,
         records_table = %config.records_table,
+        sdk_timeouts = ?config.sdk_timeouts,
         "initialised"
     );
 

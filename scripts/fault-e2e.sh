@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The function under injected faults, end to end (see scripts/e2e/fault_run.py): the release
+# binary talks to moto through a fault-injecting proxy on loopback (throttling, 500/503,
+# connection resets, slow answers, permanent denials) while the script plays the SQS event
+# source mapping; then every object must have exactly one record or sit in the DLQ.
+#
+#   scripts/fault-e2e.sh          one object per fault case (CI; under a minute once built)
+#   scripts/fault-e2e.sh --long   plus 150 objects under random faults on every operation
+#                                 (--random-objects N, --fault-rate 0.1, --seed N pass through)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+. scripts/e2e/release-function.sh
+python3 scripts/e2e/fault_run.py --binary "$release_function" "$@"
