@@ -12,38 +12,27 @@ Usage: run.py --binary PATH [--runner "qemu-aarch64 -L /usr/aarch64-linux-gnu"] 
 """
 
 import argparse
-import contextlib
 import json
 import os
 import shlex
 import signal
-import socket
 import statistics
 import struct
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 import uuid
 from pathlib import Path
 
-import boto3
-from botocore.config import Config
+from harness import (
+    INPUT_BUCKET, MAX_RECEIVE_COUNT, OUTPUT_BUCKET, OUTPUT_PREFIX, REGION, RENDITIONS, UPLOAD_PREFIX,
+    Emulator, Failure, Function, Processes, check, function_env, function_pid, peak_rss_kib,
+    percentile, start_moto, start_watch, wait_for,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "samples"
-REGION = "us-east-1"
-INPUT_BUCKET = "e2e-input"
-OUTPUT_BUCKET = "e2e-output"
-TABLE = "e2e-records"
-QUEUE = "e2e-input-events"
-DLQ = "e2e-input-events-dlq"
-UPLOAD_PREFIX = "uploads/"
-OUTPUT_PREFIX = "renditions/"
-MAX_RECEIVE_COUNT = 2
-RENDITIONS = "thumb=160x160,display=640x640"
 
 # Good inputs: every sample image, plus keys that need decoding (space, plus, unicode).
 GOOD = {f"{UPLOAD_PREFIX}{p.name}": p for p in sorted((SAMPLES / "images").iterdir())}
@@ -59,192 +48,8 @@ QUICK_GOOD = [f"{UPLOAD_PREFIX}logo-alpha.png", f"{UPLOAD_PREFIX}with space+plus
 QUICK_HOSTILE = [f"{UPLOAD_PREFIX}corrupt.jpg", f"{UPLOAD_PREFIX}bomb.png"]
 
 
-class Failure(Exception):
-    pass
-
-
-def check(condition, message):
-    if not condition:
-        raise Failure(message)
-
-
 def log(message):
     print(f"e2e: {message}", flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(predicate, what, timeout=60.0, process=None, log_path=None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        if process is not None and process.poll() is not None:
-            tail = Path(log_path).read_text(errors="replace")[-3000:] if log_path else ""
-            raise Failure(f"{what}: the process exited with {process.returncode}\n{tail}")
-        time.sleep(0.1)
-    raise Failure(f"timed out waiting for {what}")
-
-
-class Processes:
-    """Starts processes in their own process groups and ends them all on exit."""
-
-    def __init__(self, work):
-        self.work = Path(work)
-        self.started = []
-
-    def start(self, name, argv, env=None):
-        log_path = self.work / f"{name}.log"
-        handle = open(log_path, "wb")
-        process = subprocess.Popen(
-            argv, stdout=handle, stderr=subprocess.STDOUT, env=env, start_new_session=True
-        )
-        self.started.append((name, process))
-        return process, log_path
-
-    def stop(self, process):
-        if process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-
-    def stop_all(self):
-        for _, process in reversed(self.started):
-            self.stop(process)
-
-
-def peak_rss_kib(pid):
-    """Peak resident set size of a live process (VmHWM), in KiB."""
-    with contextlib.suppress(OSError):
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    return None
-
-
-def function_pid(process, binary):
-    """The function's own PID: the process itself, or its child when started under a runner."""
-    name = Path(binary).name
-    with contextlib.suppress(OSError):
-        children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
-        for child in children:
-            if name in Path(f"/proc/{child}/cmdline").read_text(errors="replace"):
-                return int(child)
-    return process.pid
-
-
-class Emulator:
-    def __init__(self, endpoint):
-        session = boto3.session.Session(
-            aws_access_key_id="test", aws_secret_access_key="test", region_name=REGION
-        )
-        config = Config(retries={"max_attempts": 2})
-        self.s3 = session.client("s3", endpoint_url=endpoint, config=config)
-        self.dynamodb = session.client("dynamodb", endpoint_url=endpoint, config=config)
-        self.sqs = session.client("sqs", endpoint_url=endpoint, config=config)
-
-    def create(self):
-        for bucket in (INPUT_BUCKET, OUTPUT_BUCKET):
-            self.s3.create_bucket(Bucket=bucket)
-        # Versioned input: the function reads exactly the version its event names.
-        self.s3.put_bucket_versioning(
-            Bucket=INPUT_BUCKET, VersioningConfiguration={"Status": "Enabled"}
-        )
-        self.dynamodb.create_table(
-            TableName=TABLE,
-            KeySchema=[{"AttributeName": "object_id", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "object_id", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        dlq_url = self.sqs.create_queue(QueueName=DLQ)["QueueUrl"]
-        dlq_arn = self.sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
-        self.queue_url = self.sqs.create_queue(
-            QueueName=QUEUE,
-            Attributes={
-                # Short, so handed-back messages return quickly in a test.
-                "VisibilityTimeout": "2",
-                "RedrivePolicy": json.dumps(
-                    {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(MAX_RECEIVE_COUNT)}
-                ),
-            },
-        )["QueueUrl"]
-        self.dlq_url = dlq_url
-        queue_arn = self.sqs.get_queue_attributes(
-            QueueUrl=self.queue_url, AttributeNames=["QueueArn"]
-        )["Attributes"]["QueueArn"]
-        self.queue_arn = queue_arn
-        self.s3.put_bucket_notification_configuration(
-            Bucket=INPUT_BUCKET,
-            NotificationConfiguration={
-                "QueueConfigurations": [
-                    {
-                        "Id": "imagepipe-input",
-                        "QueueArn": queue_arn,
-                        "Events": ["s3:ObjectCreated:*"],
-                        "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": UPLOAD_PREFIX}]}},
-                    }
-                ]
-            },
-        )
-
-    def records(self):
-        items = []
-        kwargs = {"TableName": TABLE, "ConsistentRead": True}
-        while True:
-            page = self.dynamodb.scan(**kwargs)
-            items.extend(page["Items"])
-            if "LastEvaluatedKey" not in page:
-                return {item["object_id"]["S"]: item for item in items}
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-    def output_objects(self):
-        objects = {}
-        for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=OUTPUT_BUCKET):
-            for entry in page.get("Contents", []):
-                objects[entry["Key"]] = (entry["ETag"], entry["LastModified"])
-        return objects
-
-    def queue_depth(self, url):
-        attributes = self.sqs.get_queue_attributes(
-            QueueUrl=url,
-            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-        )["Attributes"]
-        return int(attributes["ApproximateNumberOfMessages"]) + int(
-            attributes["ApproximateNumberOfMessagesNotVisible"]
-        )
-
-
-class Function:
-    def __init__(self, invoke_url):
-        self.invoke_url = invoke_url
-        self.latencies = []
-
-    def invoke(self, payload):
-        request = urllib.request.Request(
-            self.invoke_url,
-            data=json.dumps(payload).encode(),
-            headers={"Content-Type": "application/json"},
-            method="POST",
-        )
-        started = time.perf_counter()
-        try:
-            with urllib.request.urlopen(request, timeout=600) as response:
-                body = response.read()
-        except urllib.error.HTTPError as error:
-            body = error.read()
-        self.latencies.append(time.perf_counter() - started)
-        answer = json.loads(body) if body else None
-        return answer
 
 
 def sqs_event(messages, queue_arn):
@@ -380,54 +185,18 @@ def main():
     processes = Processes(work)
     ok = False
     try:
-        moto_port, watch_port = free_port(), free_port()
-        moto, moto_log = processes.start(
-            "moto", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(moto_port)]
-        )
-        endpoint = f"http://127.0.0.1:{moto_port}"
-
-        def moto_ready():
-            with contextlib.suppress(OSError):
-                urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1).read()
-                return True
-            return False
-
-        wait_for(moto_ready, "moto server", process=moto, log_path=moto_log)
+        endpoint = start_moto(processes)
         emulator = Emulator(endpoint)
         emulator.create()
         log(f"moto server on {endpoint}: buckets, table, queue + DLQ, S3 -> SQS notification")
 
-        watch, watch_log = processes.start(
-            "watch",
-            ["cargo-lambda", "lambda", "watch", "--only-lambda-apis",
-             "--invoke-address", "127.0.0.1", "--invoke-port", str(watch_port)],
-        )
-        wait_for(lambda: "starting Runtime server" in Path(watch_log).read_text(errors="replace"),
-                 "cargo lambda watch", process=watch, log_path=watch_log)
-
-        env = {
-            "PATH": os.environ["PATH"],
-            "AWS_LAMBDA_RUNTIME_API": f"http://127.0.0.1:{watch_port}/.rt",
-            "AWS_LAMBDA_FUNCTION_NAME": "_",
-            "AWS_LAMBDA_FUNCTION_VERSION": "1",
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "1024",
-            "AWS_REGION": REGION,
-            "AWS_ACCESS_KEY_ID": "test",
-            "AWS_SECRET_ACCESS_KEY": "test",
-            "AWS_ENDPOINT_URL": endpoint,
-            "AWS_EC2_METADATA_DISABLED": "true",
-            "IMAGEPIPE_OUTPUT_BUCKET": OUTPUT_BUCKET,
-            "IMAGEPIPE_RECORDS_TABLE": TABLE,
-            "IMAGEPIPE_OUTPUT_PREFIX": OUTPUT_PREFIX,
-            "IMAGEPIPE_RENDITIONS": RENDITIONS,
-            "IMAGEPIPE_MIN_REMAINING_MS": "1000",
-            "RUST_LOG": "info",
-        }
+        watch_port = start_watch(processes)
+        env = function_env(f"http://127.0.0.1:{watch_port}/.rt", endpoint)
         argv = shlex.split(args.runner) + [args.binary]
         function_process, function_log = processes.start("function", argv, env=env)
         wait_for(lambda: "initialised" in Path(function_log).read_text(errors="replace"),
                  "the function's init", timeout=120, process=function_process, log_path=function_log)
-        function = Function(f"http://127.0.0.1:{watch_port}/2015-03-31/functions/_/invocations")
+        function = Function.at_watch(watch_port)
         log(f"function {' '.join(argv)} initialised against the Runtime API of cargo lambda watch")
 
         # 1. Objects land; S3 notifies the queue; the queue is drained into the function.
@@ -533,12 +302,6 @@ def _event_key(body):
     return unquote_plus(json.loads(body)["Records"][0]["s3"]["object"]["key"])
 
 
-def _event_key_of(key):
-    """How S3 (and moto) encode a key in an event: form-URL-encoding."""
-    from urllib.parse import quote_plus
-    return quote_plus(key, safe="")
-
-
 def measure_latency(emulator, function, pid, rounds):
     """Warm latency of a direct S3 event per sample (get, transform, puts, record write)."""
     rows = []
@@ -547,13 +310,7 @@ def measure_latency(emulator, function, pid, rounds):
         for index in range(rounds):
             key = f"latency/{index}/{Path(name).name}"
             emulator.s3.put_object(Bucket=INPUT_BUCKET, Key=key, Body=path.read_bytes())
-            head = emulator.s3.head_object(Bucket=INPUT_BUCKET, Key=key)
-            event = {"Records": [{
-                "eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
-                "s3": {"bucket": {"name": INPUT_BUCKET}, "object": {
-                    "key": _event_key_of(key), "size": head["ContentLength"],
-                    "eTag": head["ETag"].strip('"'), "versionId": head.get("VersionId"),
-                    "sequencer": f"{index + 1:016X}"}}}]}
+            event = emulator.direct_event(key, index + 1)
             started = time.perf_counter()
             answer = function.invoke(event)
             times.append(time.perf_counter() - started)
@@ -564,8 +321,7 @@ def measure_latency(emulator, function, pid, rounds):
     log(f"warm latency per direct S3 event, {rounds} rounds (renditions {RENDITIONS}):")
     print(f"    {'image':<28} {'bytes':>8} {'p50 ms':>8} {'p95 ms':>8}")
     for name, size, times in rows:
-        ordered = sorted(times)
-        p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+        p95 = percentile(times, 0.95)
         print(f"    {name:<28} {size:>8} {statistics.median(times) * 1000:>8.0f} {p95 * 1000:>8.0f}")
 
 

@@ -9,6 +9,8 @@ use imagepipe_core::{ConfigError, PipelineConfig};
 pub const VAR_OUTPUT_BUCKET: &str = "IMAGEPIPE_OUTPUT_BUCKET";
 pub const VAR_RECORDS_TABLE: &str = "IMAGEPIPE_RECORDS_TABLE";
 pub const VAR_MIN_REMAINING_MS: &str = "IMAGEPIPE_MIN_REMAINING_MS";
+/// `true` (the default) or `false`: open the DynamoDB connection during init (see warm_up.rs).
+pub const VAR_WARM_CONNECTIONS: &str = "IMAGEPIPE_WARM_CONNECTIONS";
 
 /// Time an object needs at worst (a large photo's encode, on the smallest sensible memory size)
 /// before the deadline: with less left, the function stops taking objects and hands the rest
@@ -20,6 +22,7 @@ pub struct FunctionConfig {
     pub output_bucket: String,
     pub records_table: String,
     pub min_remaining: Duration,
+    pub warm_connections: bool,
     pub pipeline: PipelineConfig,
 }
 
@@ -49,10 +52,22 @@ impl FunctionConfig {
                     reason: format!("expected milliseconds as a whole number: {e}"),
                 })?,
         };
+        let warm_connections = match vars.get(VAR_WARM_CONNECTIONS).map(|v| v.trim()) {
+            None | Some("true") => true,
+            Some("false") => false,
+            Some(value) => {
+                return Err(ConfigError {
+                    variable: VAR_WARM_CONNECTIONS,
+                    value: value.to_owned(),
+                    reason: "expected true or false".to_owned(),
+                });
+            }
+        };
         Ok(Self {
             output_bucket,
             records_table,
             min_remaining,
+            warm_connections,
             pipeline: PipelineConfig::from_vars(vars)?,
         })
     }
@@ -81,6 +96,7 @@ mod tests {
         assert_eq!(config.output_bucket, "out");
         assert_eq!(config.records_table, "records");
         assert_eq!(config.min_remaining, Duration::from_millis(2500));
+        assert!(config.warm_connections, "warm-up is on unless switched off");
         assert_eq!(config.pipeline.renditions.len(), 1);
     }
 
@@ -103,5 +119,21 @@ mod tests {
         ]))
         .expect_err("quality out of range");
         assert_eq!(pipeline.variable, "IMAGEPIPE_AVIF_QUALITY");
+    }
+
+    #[test]
+    fn warm_up_switch_is_true_or_false() {
+        let base = [(VAR_OUTPUT_BUCKET, "out"), (VAR_RECORDS_TABLE, "t")];
+        let with = |value| {
+            let mut pairs = base.to_vec();
+            pairs.push((VAR_WARM_CONNECTIONS, value));
+            FunctionConfig::from_vars(&vars(&pairs))
+        };
+        assert!(!with("false").expect("valid").warm_connections);
+        assert!(with("true").expect("valid").warm_connections);
+        assert_eq!(
+            with("off").expect_err("not a boolean").variable,
+            VAR_WARM_CONNECTIONS
+        );
     }
 }

@@ -11,7 +11,9 @@ pub mod function_config;
 pub mod local_job;
 mod pipeline;
 pub mod s3_notification;
+mod warm_up;
 
 pub use function::{Function, FunctionError, invocation_deadline};
 pub use function_config::FunctionConfig;
 pub use pipeline::{Outcome, Pipeline, ProcessError};
+pub use warm_up::{WARM_UP_OBJECT_ID, warm_connections};

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use std::time::SystemTime;
 
 use imagepipe_adapters::{DynamoRecordStore, S3ObjectStore};
-use imagepipe_application::{Function, FunctionConfig, Pipeline, invocation_deadline};
+use imagepipe_application::{
+    Function, FunctionConfig, Pipeline, invocation_deadline, warm_connections,
+};
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 
@@ -26,6 +28,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let objects = S3ObjectStore::new(aws_sdk_s3::Client::new(&aws));
     let records =
         DynamoRecordStore::new(aws_sdk_dynamodb::Client::new(&aws), &config.records_table);
+    if config.warm_connections {
+        warm_connections(&records).await;
+    }
     let pipeline = Pipeline::new(objects, records, config.pipeline, &config.output_bucket);
     let function = Function::new(pipeline, config.min_remaining);
     tracing::info!(
