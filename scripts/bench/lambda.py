@@ -249,13 +249,15 @@ def start_tls_proxy(processes, work, moto_endpoint):
 
 
 def first_versus_warm(stub, uploads, variants, runs, warm_invocations, work):
-    """Per variant: init (spawn -> first poll), the first invocation, then warm ones; rotating."""
+    """Per variant (argv, env, gap): init (spawn -> first poll), the first invocation queued
+    `gap` seconds after the first poll (0: the event was waiting, an on-demand cold start; more:
+    init ahead of the request, as with provisioned concurrency), then warm ones; rotating."""
     results = {name: {"init": [], "first": [], "warm": []} for name in variants}
     names = list(variants)
     for index in range(runs):
         order = names[index % len(names):] + names[:index % len(names)]
         for name in order:
-            argv, env = variants[name]
+            argv, env, gap = variants[name]
             events = [uploads.event("0.3mp", f"first-{name}") for _ in range(1 + warm_invocations)]
             session = stub.new_session()
             started = time.perf_counter()
@@ -266,6 +268,7 @@ def first_versus_warm(stub, uploads, variants, runs, warm_invocations, work):
                     check(time.perf_counter() - started < 60, f"{name} did not poll within 60 s")
                     time.sleep(0.0005)
                 results[name]["init"].append(session.first_poll - started)
+                time.sleep(gap)
                 for position, (key, event) in enumerate(events):
                     elapsed, answer = session.invoke(event)
                     check(answer == {"objects": 1}, f"{name}: {key} answered {answer}")
@@ -292,6 +295,7 @@ def warm_e2e(processes, endpoint, uploads, argv, size, rounds, label, extra_env)
     """One fresh process (so VmHWM is this size's peak): one unmeasured invocation, then
     `rounds` measured ones. CPU time from /proc/PID/stat deltas around each invocation."""
     watch_port = start_watch(processes)
+    watch = processes.started[-1][1]
     env = function_env(f"http://127.0.0.1:{watch_port}/.rt", endpoint, **extra_env)
     env["RUST_LOG"] = "warn"
     process, log_path = processes.start(f"warm-{label}-{size}", argv, env=env)
@@ -316,7 +320,7 @@ def warm_e2e(processes, endpoint, uploads, argv, size, rounds, label, extra_env)
         check(peak is not None, f"{label} {size}: no VmHWM for PID {pid}")
     finally:
         processes.stop(process)
-        processes.stop(processes.started[-2][1])  # this size's cargo lambda watch
+        processes.stop(watch)
     result = summary_ms(latencies)
     result.update({
         "p50_ms": result["median_ms"],
@@ -403,8 +407,13 @@ def zipped_size(binary):
 
 def trim_comparison(trimmed_binary):
     """What trimming features bought: the same x86_64 release `bootstrap` built in a throwaway
-    copy of the workspace with the AWS SDK crates' and image's default features."""
-    scratch = Path(tempfile.mkdtemp(prefix="imagepipe-untrimmed-"))
+    copy of the workspace with the AWS SDK crates' and image's default features. The copy is
+    a detached worktree of HEAD, removed afterwards; its target dir stays under the main one so
+    a second run rebuilds only the workspace's own crates."""
+    scratch = target_dir() / "untrimmed"
+    scratch.mkdir(parents=True, exist_ok=True)
+    if (scratch / "ws").exists():
+        subprocess.run(["git", "worktree", "remove", "--force", str(scratch / "ws")], cwd=REPO)
     try:
         run(["git", "worktree", "add", "--detach", scratch / "ws", "HEAD"], cwd=REPO)
         manifest = scratch / "ws" / "Cargo.toml"
@@ -432,7 +441,6 @@ def trim_comparison(trimmed_binary):
         }
     finally:
         subprocess.run(["git", "worktree", "remove", "--force", str(scratch / "ws")], cwd=REPO)
-        shutil.rmtree(scratch, ignore_errors=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -642,28 +650,19 @@ def main():
         # 2. First invocation versus warm over TLS.
         tls = start_tls_proxy(processes, work, endpoint)
         tls_env = dict(base, **tls)
+        function_argv = [str(binaries["function"])]
+        no_warm_up = dict(tls_env, IMAGEPIPE_WARM_CONNECTIONS="false")
         fw_variants = {
-            "function (warm-up on)": ([str(binaries["function"])], tls_env),
-            "function (warm-up off)": ([str(binaries["function"])], dict(tls_env, IMAGEPIPE_WARM_CONNECTIONS="false")),
+            "function, warm-up on, event waiting": (function_argv, tls_env, 0.0),
+            "function, warm-up off, event waiting": (function_argv, no_warm_up, 0.0),
+            "function, warm-up on, event 0.5 s after init": (function_argv, tls_env, 0.5),
+            "function, warm-up off, event 0.5 s after init": (function_argv, no_warm_up, 0.5),
         }
         if node_argv:
-            fw_variants["node-sharp"] = (node_argv, tls_env)
+            fw_variants["node-sharp, event waiting"] = (node_argv, tls_env, 0.0)
         fw_runs, fw_warm = (2, 1) if smoke else (7, 3)
         fw = first_versus_warm(stub, uploads, fw_variants, fw_runs, fw_warm, work)
-        on, off = fw["function (warm-up on)"], fw["function (warm-up off)"]
-        reading = (
-            f"Warm-up moves {round(off['first_invocation']['median_ms'] - on['first_invocation']['median_ms'], 1)} ms "
-            f"out of the first invocation (its excess over a warm one: {off['first_minus_warm_ms']} ms without "
-            f"warm-up, {on['first_minus_warm_ms']} ms with) and adds "
-            f"{round(on['init']['median_ms'] - off['init']['median_ms'], 1)} ms to init; init + first invocation "
-            f"is {off['init_plus_first_ms']} ms without and {on['init_plus_first_ms']} ms with. "
-            "Only the DynamoDB connection is warmed (S3 is one host per bucket and the input bucket is only "
-            "known from events), so the first S3 request still opens its connection; what it still saves is "
-            "the shared HTTP client's trust-root loading and TLS set-up. On AWS each handshake also costs "
-            "network round trips to the regional endpoint, which loopback does not have, so the saving there "
-            "is larger than measured here; it shows up in the first invocation only when init happens ahead "
-            "of the request (provisioned concurrency), since an on-demand cold start waits for both."
-        )
+        reading = warm_up_reading(fw)
         results["first_versus_warm"] = {"runs": fw_runs, "warm_invocations": fw_warm, "variants": fw,
                                         "reading": reading}
         for name, v in fw.items():
@@ -727,6 +726,30 @@ def main():
     (out / f"{stem}.json").write_text(json.dumps(results, indent=2) + "\n")
     (out / f"{stem}.md").write_text(markdown(results))
     log(f"wrote {out / (stem + '.json')} and {out / (stem + '.md')}")
+
+
+def warm_up_reading(fw):
+    def first(on, gap):
+        return fw[f"function, warm-up {on}, {gap}"]["first_invocation"]["median_ms"]
+
+    def init(on, gap):
+        return fw[f"function, warm-up {on}, {gap}"]["init"]["median_ms"]
+
+    waiting, ahead = "event waiting", "event 0.5 s after init"
+    off_excess = fw[f"function, warm-up off, {ahead}"]["first_minus_warm_ms"]
+    on_excess = fw[f"function, warm-up on, {ahead}"]["first_minus_warm_ms"]
+    return (
+        f"With init ahead of the request, warm-up takes the first invocation from {first('off', ahead)} ms to "
+        f"{first('on', ahead)} ms (its excess over a warm invocation: {off_excess} ms without, {on_excess} ms "
+        f"with). With the event already waiting (an on-demand cold start) it is {first('off', waiting)} ms "
+        f"without and {first('on', waiting)} ms with. Init (spawn to first poll) is {init('off', waiting)} ms "
+        f"without and {init('on', waiting)} ms with: the warm-up runs in the background and does not hold "
+        "init up. Only the DynamoDB connection is warmed (S3 is one host per bucket and the input bucket is "
+        "only known from events); the first S3 request still opens its own connection, but finds the shared "
+        "HTTP client's trust roots and TLS configuration loaded. On AWS each new connection also costs "
+        "network round trips to the regional endpoint (TCP, then TLS 1.3), which loopback does not have, so "
+        "the saving there is larger than measured here. `IMAGEPIPE_WARM_CONNECTIONS=false` switches it off."
+    )
 
 
 def cpu_model():

@@ -1,9 +1,9 @@
 //! Connection warm-up during init. A cold function's first SDK request otherwise pays, inside
 //! the first invocation, for loading the trust roots, the TCP connect and the TLS handshake.
-//! Done during init, the first event finds an open connection in the pool; that moves the cost
-//! out of the invocation rather than removing it (INIT is billed on provided.al2023), and takes
-//! it off the request path where init happens ahead of requests (provisioned concurrency).
-//! scripts/bench/lambda.py measures what it buys.
+//! Started during init and left running, it takes that cost off the first invocation whenever
+//! init happens ahead of the request (provisioned concurrency, Lambda's proactive
+//! initialisation) without lengthening init itself; when the event is already waiting it saves
+//! little. scripts/bench/lambda.py measures both cases.
 //!
 //! Only DynamoDB is warmed: its endpoint is one regional host for every invocation. S3 uses
 //! virtual-hosted addressing, one host per bucket, and the input bucket is only known from the

@@ -29,7 +29,10 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let records =
         DynamoRecordStore::new(aws_sdk_dynamodb::Client::new(&aws), &config.records_table);
     if config.warm_connections {
-        warm_connections(&records).await;
+        // In the background: init (and so the cold start) does not wait for the round trip, and
+        // an invocation arriving before it finishes races it for the connection at worst.
+        let warm = records.clone();
+        tokio::spawn(async move { warm_connections(&warm).await });
     }
     let pipeline = Pipeline::new(objects, records, config.pipeline, &config.output_bucket);
     let function = Function::new(pipeline, config.min_remaining);
