@@ -1,6 +1,7 @@
 """A minimal Lambda Runtime API on loopback that timestamps what a cold start is made of: the
 instant a freshly spawned function first asks for work (GET .../invocation/next, the end of its
-init), and the instant each response comes back.
+init), and the instant each response comes back. It also answers the Extensions API's register
+call, which lambda_runtime's graceful-shutdown hook makes during init as it does on Lambda.
 
 One `Session` per spawned process: the stub hands that session's events to whoever polls and
 forgets the session (and its blocked pollers) when the next one starts.
@@ -16,6 +17,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PREFIX = "/2018-06-01/runtime"
+EXTENSION_PREFIX = "/2020-01-01/extension"
 
 
 class Session:
@@ -69,6 +71,12 @@ class RuntimeStub:
             def do_GET(self):
                 now = time.perf_counter()
                 session = stub.session
+                if self.path == f"{EXTENSION_PREFIX}/event/next":
+                    # No SHUTDOWN in a benchmark: the poller waits until the process is killed.
+                    while session.active:
+                        time.sleep(0.2)
+                    self.close_connection = True
+                    return
                 if self.path != f"{PREFIX}/invocation/next":
                     self.send_error(404)
                     return
@@ -100,6 +108,17 @@ class RuntimeStub:
                 session = stub.session
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
+                if self.path == f"{EXTENSION_PREFIX}/register":
+                    # lambda_runtime's graceful-shutdown hook registers a no-op extension.
+                    answer = json.dumps({"functionName": "bench", "functionVersion": "1",
+                                         "handler": "bootstrap"}).encode()
+                    self.send_response(200)
+                    self.send_header("Lambda-Extension-Identifier", str(uuid.uuid4()))
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(answer)))
+                    self.end_headers()
+                    self.wfile.write(answer)
+                    return
                 parts = self.path[len(PREFIX):].strip("/").split("/")
                 if parts[:2] == ["init", "error"]:
                     session.init_error = body.decode(errors="replace")
