@@ -41,6 +41,7 @@ sys.path.insert(0, str(HERE))
 
 from harness import (  # noqa: E402
     INPUT_BUCKET, RENDITIONS, Emulator, Failure, Function, Processes, check, cpu_seconds,
+    thread_cpu_seconds,
     free_port, function_env, percentile, peak_rss_kib, start_moto, start_watch, wait_for,
 )
 from runtime_stub import RuntimeStub  # noqa: E402
@@ -306,14 +307,20 @@ def warm_e2e(processes, endpoint, uploads, argv, size, rounds, label, extra_env)
               f"({Path(log_path).read_text(errors='replace')[-1500:]})")
         uploads.check_complete(key)
         pid = process.pid
-        latencies, cpu = [], []
+        latencies, cpu, spread = [], [], []
         for _ in range(rounds):
             key, event = uploads.event(size, f"warm-{label}")
-            cpu_before = cpu_seconds(pid)
+            cpu_before, threads_before = cpu_seconds(pid), thread_cpu_seconds(pid)
             started = time.perf_counter()
             answer = function.invoke(event)
             latencies.append(time.perf_counter() - started)
             cpu.append(cpu_seconds(pid) - cpu_before)
+            threads_after = thread_cpu_seconds(pid)
+            deltas = [t - threads_before.get(tid, 0.0) for tid, t in threads_after.items()]
+            if max(deltas, default=0) > 0:
+                # How evenly the work spread over threads: the vCPUs it could keep busy at most,
+                # independent of how much CPU other processes left it here.
+                spread.append(sum(deltas) / max(deltas))
             check(answer == {"objects": 1}, f"{label} {size}: {key} answered {answer}")
             uploads.check_complete(key)
         peak = peak_rss_kib(pid)
@@ -327,6 +334,7 @@ def warm_e2e(processes, endpoint, uploads, argv, size, rounds, label, extra_env)
         "cpu_ms_median": round(statistics.median(cpu) * 1000, 1),
         "cpu_ms_samples": [round(c * 1000, 1) for c in cpu],
         "peak_rss_mib": round(peak / 1024, 1),
+        "thread_spread": round(statistics.median(spread), 2) if spread else 1.0,
     })
     return result
 
@@ -344,9 +352,9 @@ def vcpus(memory_mb):
 
 
 def parallelism(result):
-    """vCPUs one invocation keeps busy: CPU time over wall time, at least 1, at most this
-    machine's cores (wall time here includes moto and other agents' builds, so this errs low)."""
-    return max(1.0, min(os.cpu_count() or 1, result["cpu_ms_median"] / result["p50_ms"]))
+    """vCPUs one invocation can keep busy: its CPU time over its busiest thread's (CPU over wall
+    time would measure the other agents' builds sharing these 2 cores), at least 1."""
+    return max(1.0, result["thread_spread"])
 
 
 def duration_estimate_ms(result, memory_mb):
@@ -510,14 +518,14 @@ def markdown(results):
         "size's), one unmeasured invocation, then the measured rounds. CPU = user + sys of the "
         "process from /proc/PID/stat around each invocation.",
         "",
-        "| binary | photo | JPEG bytes | rounds | p50 ms | p95 ms | CPU ms/image | peak RSS MiB | required memory MB |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| binary | photo | JPEG bytes | rounds | p50 ms | p95 ms | CPU ms/image | CPU / busiest thread | peak RSS MiB | required memory MB |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for label, per_size in r["warm"].items():
         for size, w in per_size.items():
             lines.append(f"| {label} | {size} ({r['photos'][size]['megapixels']:.1f} MP) | "
                          f"{r['photos'][size]['bytes']} | {w['n']} | {w['p50_ms']} | {w['p95_ms']} | "
-                         f"{w['cpu_ms_median']} | {w['peak_rss_mib']} | {w['required_memory_mb']} |")
+                         f"{w['cpu_ms_median']} | {w['thread_spread']} | {w['peak_rss_mib']} | {w['required_memory_mb']} |")
     lines += ["", "Required memory = peak RSS + 25% headroom, rounded up to a 128 MB step.", ""]
     rec = r["recommendation"]
     lines += [
@@ -785,9 +793,9 @@ def recommendation_reasoning(rec, warm):
     return (
         f"The {largest} photo needs {w['required_memory_mb']} MB (peak RSS {w['peak_rss_mib']} MiB + 25%, "
         f"rounded up), the floor for the sizes measured. The invocation is CPU-bound (decode, resize, and "
-        f"above all the AVIF encoder): the {largest} one used {w['cpu_ms_median']} ms of CPU in "
-        f"{w['p50_ms']} ms of wall time here, so it keeps about {used} vCPU busy (counted as at least 1; the "
-        "local wall time includes moto and other builds on the same 2 cores, so this errs low). Lambda gives "
+        f"above all the AVIF encoder): the {largest} one used {w['cpu_ms_median']} ms of CPU, spread so that "
+        f"its total is {used}x its busiest thread's, so it can keep about {used} vCPUs busy (an upper bound; "
+        "wall time here is no guide, the 2 cores were shared with other builds). Lambda gives "
         "CPU in proportion to memory (1769 MB = 1 vCPU): below the point where the share reaches what the "
         "invocation can use, more memory shortens the duration in the same proportion and the cost per image "
         "(duration x memory) stays flat; past it, memory only adds cost. That point is "
