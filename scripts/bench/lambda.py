@@ -488,11 +488,13 @@ def markdown(results):
               "profile, built in the same cargo run); `function` is the release `bootstrap` with its real "
               "environment pointed at moto over plain HTTP; `function-no-warm-up` the same with "
               "`IMAGEPIPE_WARM_CONNECTIONS=false`; `function-roots-from-bundle-only` the same with "
-              "`SSL_CERT_DIR` pointing at an empty directory. Most of the function's init over the floor is "
-              "the AWS SDK loading the system trust roots (rustls-native-certs reads the bundle file and "
-              "then every file in the certificate directory: on this Debian machine 140+ files); the bundle "
-              "alone is cheap. On Lambda's provided.al2023 the directory holds the bundle only, so the "
-              "bundle-only row is the closer estimate there (not measured on AWS).", ""]
+              "`SSL_CERT_DIR` pointing at an empty directory. A large part of the function's init over the "
+              "floor is the AWS SDK loading the system trust roots during client construction "
+              "(rustls-native-certs reads the bundle file, then every file in the certificate directory: "
+              "140+ files on this Debian machine); the bundle alone is cheap. Amazon Linux 2023 keeps its "
+              "roots in bundle files under /etc/pki/tls/certs, so the bundle-only row should be the closer "
+              "estimate for provided.al2023 (not measured on AWS). Cold-start medians move by several "
+              "milliseconds between runs on these shared cores.", ""]
     fw = r.get("first_versus_warm")
     if fw:
         lines += [
