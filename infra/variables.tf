@@ -43,9 +43,9 @@ variable "architecture" {
 }
 
 variable "function_memory_mb" {
-  description = "Function memory in MB. Lambda gives CPU in proportion (1769 MB = 1 vCPU, up to 6 vCPU at 10240 MB); the AVIF encoder is CPU-bound."
+  description = "Function memory in MB. Lambda gives CPU in proportion (1769 MB = 1 vCPU, up to 6 vCPU at 10240 MB); the AVIF encoder is CPU-bound and spreads over 2 threads, so 2 vCPUs (3538 MB) is the fastest size at the lowest cost per image (docs/bench/lambda.md)."
   type        = number
-  default     = 2048
+  default     = 3538
 
   validation {
     condition     = var.function_memory_mb >= 128 && var.function_memory_mb <= 10240 && floor(var.function_memory_mb) == var.function_memory_mb

@@ -42,6 +42,7 @@ RENDITIONS = "thumb=160x160,display=640x640"
 
 # What log() prints before each line; each script names itself.
 LOG_PREFIX = "e2e"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 class Failure(Exception):
@@ -113,6 +114,86 @@ def peak_rss_kib(pid):
             if line.startswith("VmHWM:"):
                 return int(line.split()[1])
     return None
+
+
+def cpu_seconds(pid):
+    """User + system CPU time a live process has used so far (all its threads), in seconds."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    # The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+    fields = stat[stat.rindex(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def thread_cpu_seconds(pid):
+    """User + system CPU time per thread of a live process: {thread id: seconds}."""
+    times = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError, ValueError):
+            stat = (task / "stat").read_text()
+            fields = stat[stat.rindex(")") + 2:].split()
+            times[int(task.name)] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return times
+
+
+def percentile(values, fraction):
+    """Nearest-rank percentile of a non-empty list."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def start_moto(processes):
+    """A moto server on a free loopback port, ready. Returns its endpoint URL."""
+    port = free_port()
+    moto, moto_log = processes.start(
+        "moto", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+
+    def ready():
+        with contextlib.suppress(OSError):
+            urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1).read()
+            return True
+        return False
+
+    wait_for(ready, "moto server", process=moto, log_path=moto_log)
+    return endpoint
+
+
+def start_watch(processes):
+    """`cargo lambda watch --only-lambda-apis` on a free port, ready. Returns the port."""
+    port = free_port()
+    watch, watch_log = processes.start(
+        "watch",
+        ["cargo-lambda", "lambda", "watch", "--only-lambda-apis",
+         "--invoke-address", "127.0.0.1", "--invoke-port", str(port)],
+    )
+    wait_for(lambda: "starting Runtime server" in Path(watch_log).read_text(errors="replace"),
+             "cargo lambda watch", process=watch, log_path=watch_log)
+    return port
+
+
+def function_env(runtime_api, endpoint, memory_mb=1024, **extra):
+    """The environment Lambda gives the function, its AWS calls sent to `endpoint`."""
+    env = {
+        "PATH": os.environ["PATH"],
+        "AWS_LAMBDA_RUNTIME_API": runtime_api,
+        "AWS_LAMBDA_FUNCTION_NAME": "_",
+        "AWS_LAMBDA_FUNCTION_VERSION": "1",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory_mb),
+        "AWS_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "IMAGEPIPE_OUTPUT_BUCKET": OUTPUT_BUCKET,
+        "IMAGEPIPE_RECORDS_TABLE": TABLE,
+        "IMAGEPIPE_OUTPUT_PREFIX": OUTPUT_PREFIX,
+        "IMAGEPIPE_RENDITIONS": RENDITIONS,
+        "IMAGEPIPE_MIN_REMAINING_MS": "1000",
+        "RUST_LOG": "info",
+    }
+    env.update(extra)
+    return env
 
 
 def function_pid(process, binary):
@@ -194,6 +275,14 @@ class Emulator:
                 return {item["object_id"]["S"]: item for item in items}
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
+    def record(self, key):
+        """The record of one input object, or None."""
+        item = self.dynamodb.get_item(
+            TableName=TABLE, Key={"object_id": {"S": f"s3://{INPUT_BUCKET}/{key}"}},
+            ConsistentRead=True,
+        )
+        return item.get("Item")
+
     def output_objects(self):
         objects = {}
         for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=OUTPUT_BUCKET):
@@ -230,9 +319,15 @@ class Emulator:
 
 
 class Function:
+    """Invokes the function through `cargo lambda watch`'s invoke endpoint."""
+
     def __init__(self, invoke_url):
         self.invoke_url = invoke_url
         self.latencies = []
+
+    @classmethod
+    def at_watch(cls, watch_port):
+        return cls(f"http://127.0.0.1:{watch_port}/2015-03-31/functions/_/invocations")
 
     def invoke(self, payload):
         request = urllib.request.Request(
@@ -496,58 +591,22 @@ class Stack:
         self.processes = Processes(self.work)
 
     def start_moto(self, visibility_timeout=2):
-        moto_port = free_port()
-        moto, moto_log = self.processes.start(
-            "moto", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(moto_port)]
-        )
-        self.endpoint = f"http://127.0.0.1:{moto_port}"
-
-        def moto_ready():
-            with contextlib.suppress(OSError):
-                urllib.request.urlopen(f"{self.endpoint}/moto-api/", timeout=1).read()
-                return True
-            return False
-
-        wait_for(moto_ready, "moto server", process=moto, log_path=moto_log)
+        self.endpoint = start_moto(self.processes)
         self.emulator = Emulator(self.endpoint)
         self.emulator.create(visibility_timeout)
         log(f"moto server on {self.endpoint}: buckets, table, queue + DLQ, S3 -> SQS notification")
         return self.emulator
 
     def start_function(self):
-        watch_port = free_port()
-        watch, watch_log = self.processes.start(
-            "watch",
-            ["cargo-lambda", "lambda", "watch", "--only-lambda-apis",
-             "--invoke-address", "127.0.0.1", "--invoke-port", str(watch_port)],
-        )
-        wait_for(lambda: "starting Runtime server" in Path(watch_log).read_text(errors="replace"),
-                 "cargo lambda watch", process=watch, log_path=watch_log)
-        env = {
-            "PATH": os.environ["PATH"],
-            "AWS_LAMBDA_RUNTIME_API": f"http://127.0.0.1:{watch_port}/.rt",
-            "AWS_LAMBDA_FUNCTION_NAME": "_",
-            "AWS_LAMBDA_FUNCTION_VERSION": "1",
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "1024",
-            "AWS_REGION": REGION,
-            "AWS_ACCESS_KEY_ID": "test",
-            "AWS_SECRET_ACCESS_KEY": "test",
-            "AWS_ENDPOINT_URL": self.function_endpoint or self.endpoint,
-            "AWS_EC2_METADATA_DISABLED": "true",
-            "IMAGEPIPE_OUTPUT_BUCKET": OUTPUT_BUCKET,
-            "IMAGEPIPE_RECORDS_TABLE": TABLE,
-            "IMAGEPIPE_OUTPUT_PREFIX": OUTPUT_PREFIX,
-            "IMAGEPIPE_RENDITIONS": RENDITIONS,
-            "IMAGEPIPE_MIN_REMAINING_MS": "1000",
-            "RUST_LOG": "info",
-            **self.extra_env,
-        }
+        watch_port = start_watch(self.processes)
+        env = function_env(f"http://127.0.0.1:{watch_port}/.rt",
+                           self.function_endpoint or self.endpoint, **self.extra_env)
         argv = shlex.split(self.runner) + [self.binary]
         self.function_process, self.function_log = self.processes.start("function", argv, env=env)
         wait_for(lambda: "initialised" in Path(self.function_log).read_text(errors="replace"),
                  "the function's init", timeout=120, process=self.function_process,
                  log_path=self.function_log)
-        self.function = Function(f"http://127.0.0.1:{watch_port}/2015-03-31/functions/_/invocations")
+        self.function = Function.at_watch(watch_port)
         log(f"function {' '.join(argv)} initialised against the Runtime API of cargo lambda watch")
         return self.function
 

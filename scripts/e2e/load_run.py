@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 import harness
 from harness import (
     INPUT_BUCKET, REPLAY_RECEIPT, SAMPLES, UPLOAD_PREFIX, Stack, check, drain, event_keys, log,
-    object_id, peak_rss_kib, reconcile, s3_event,
+    object_id, peak_rss_kib, percentile, reconcile, s3_event,
 )
 from inputs import BAD, BAD_SUFFIX, png, with_marker
 
@@ -180,7 +180,7 @@ def main():
         deliveries = sum(len(batch) for batch, _ in responses)
         item_failures = sum(len(failed) for _, failed in responses)
         latencies = sorted(function.latencies)
-        p95 = latencies[min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))]
+        p95 = percentile(latencies, 0.95)
         log(f"objects {len(objects)}, outcomes {summary['by_outcome']}")
         log(f"drained in {drain_s:.1f} s: {len(objects) / drain_s:.1f} objects/s, {len(responses)} "
             f"invocations ({deliveries} messages delivered, {disorder.duplicates} on purpose twice, "

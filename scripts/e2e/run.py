@@ -23,7 +23,7 @@ from pathlib import Path
 from harness import (
     INPUT_BUCKET, MAX_RECEIVE_COUNT, RENDITIONS, SAMPLES, UPLOAD_PREFIX, Stack,
     check, check_complete, check_failed, check_unchanged, drain, log, object_id, peak_rss_kib,
-    s3_event, sqs_event,
+    percentile, s3_event, sqs_event,
 )
 
 # Good inputs: every sample image, plus keys that need decoding (space, plus, unicode).
@@ -186,8 +186,7 @@ def measure_latency(emulator, function, pid, rounds):
     log(f"warm latency per direct S3 event, {rounds} rounds (renditions {RENDITIONS}):")
     print(f"    {'image':<28} {'bytes':>8} {'p50 ms':>8} {'p95 ms':>8}")
     for name, size, times in rows:
-        ordered = sorted(times)
-        p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+        p95 = percentile(times, 0.95)
         print(f"    {name:<28} {size:>8} {statistics.median(times) * 1000:>8.0f} {p95 * 1000:>8.0f}")
 
 

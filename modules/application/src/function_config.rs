@@ -11,6 +11,8 @@ use crate::sdk_timeouts::SdkTimeouts;
 pub const VAR_OUTPUT_BUCKET: &str = "IMAGEPIPE_OUTPUT_BUCKET";
 pub const VAR_RECORDS_TABLE: &str = "IMAGEPIPE_RECORDS_TABLE";
 pub const VAR_MIN_REMAINING_MS: &str = "IMAGEPIPE_MIN_REMAINING_MS";
+/// `true` (the default) or `false`: open the DynamoDB connection during init (see warm_up.rs).
+pub const VAR_WARM_CONNECTIONS: &str = "IMAGEPIPE_WARM_CONNECTIONS";
 
 /// Time an object needs at worst (a large photo's encode, on the smallest sensible memory size)
 /// before the deadline: with less left, the function stops taking objects and hands the rest
@@ -23,6 +25,7 @@ pub struct FunctionConfig {
     pub records_table: String,
     pub min_remaining: Duration,
     pub sdk_timeouts: SdkTimeouts,
+    pub warm_connections: bool,
     pub pipeline: PipelineConfig,
 }
 
@@ -42,11 +45,23 @@ impl FunctionConfig {
         let output_bucket = required(VAR_OUTPUT_BUCKET, "the bucket renditions are written to")?;
         let records_table = required(VAR_RECORDS_TABLE, "the DynamoDB table records go to")?;
         let min_remaining = millis_var(vars, VAR_MIN_REMAINING_MS, DEFAULT_MIN_REMAINING)?;
+        let warm_connections = match vars.get(VAR_WARM_CONNECTIONS).map(|v| v.trim()) {
+            None | Some("true") => true,
+            Some("false") => false,
+            Some(value) => {
+                return Err(ConfigError {
+                    variable: VAR_WARM_CONNECTIONS,
+                    value: value.to_owned(),
+                    reason: "expected true or false".to_owned(),
+                });
+            }
+        };
         Ok(Self {
             output_bucket,
             records_table,
             min_remaining,
             sdk_timeouts: SdkTimeouts::from_vars(vars)?,
+            warm_connections,
             pipeline: PipelineConfig::from_vars(vars)?,
         })
     }
@@ -96,6 +111,7 @@ pub(crate) mod tests {
         assert_eq!(config.output_bucket, "out");
         assert_eq!(config.records_table, "records");
         assert_eq!(config.min_remaining, Duration::from_millis(2500));
+        assert!(config.warm_connections, "warm-up is on unless switched off");
         assert_eq!(config.pipeline.renditions.len(), 1);
     }
 
@@ -125,5 +141,21 @@ pub(crate) mod tests {
         ]))
         .expect_err("timeout not a number");
         assert_eq!(timeout.variable, "IMAGEPIPE_SDK_OPERATION_TIMEOUT_MS");
+    }
+
+    #[test]
+    fn warm_up_switch_is_true_or_false() {
+        let base = [(VAR_OUTPUT_BUCKET, "out"), (VAR_RECORDS_TABLE, "t")];
+        let with = |value| {
+            let mut pairs = base.to_vec();
+            pairs.push((VAR_WARM_CONNECTIONS, value));
+            FunctionConfig::from_vars(&vars(&pairs))
+        };
+        assert!(!with("false").expect("valid").warm_connections);
+        assert!(with("true").expect("valid").warm_connections);
+        assert_eq!(
+            with("off").expect_err("not a boolean").variable,
+            VAR_WARM_CONNECTIONS
+        );
     }
 }

@@ -12,8 +12,10 @@ pub mod local_job;
 mod pipeline;
 pub mod s3_notification;
 pub mod sdk_timeouts;
+mod warm_up;
 
 pub use function::{Function, FunctionError, invocation_deadline};
 pub use function_config::FunctionConfig;
 pub use pipeline::{Outcome, Pipeline, ProcessError};
 pub use sdk_timeouts::SdkTimeouts;
+pub use warm_up::{WARM_UP_OBJECT_ID, warm_connections};

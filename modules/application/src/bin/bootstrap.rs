@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use std::time::SystemTime;
 
 use imagepipe_adapters::{DynamoRecordStore, S3ObjectStore};
-use imagepipe_application::{Function, FunctionConfig, Pipeline, invocation_deadline};
+use imagepipe_application::{
+    Function, FunctionConfig, Pipeline, invocation_deadline, warm_connections,
+};
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 
@@ -32,6 +34,12 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         .with_body_idle_timeout(config.sdk_timeouts.attempt);
     let records =
         DynamoRecordStore::new(aws_sdk_dynamodb::Client::new(&aws), &config.records_table);
+    if config.warm_connections {
+        // In the background: init (and so the cold start) does not wait for the round trip, and
+        // an invocation arriving before it finishes races it for the connection at worst.
+        let warm = records.clone();
+        tokio::spawn(async move { warm_connections(&warm).await });
+    }
     let pipeline = Pipeline::new(objects, records, config.pipeline, &config.output_bucket);
     let function = Function::new(pipeline, config.min_remaining);
     tracing::info!(

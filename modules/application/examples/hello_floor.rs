@@ -1,0 +1,15 @@
+//! The cold-start floor for scripts/bench/lambda.py: the smallest function `lambda_runtime` can
+//! run, built with the same release profile and runtime features as `bootstrap`, so the
+//! difference between the two start-ups is what the function's own init costs.
+
+use lambda_runtime::{LambdaEvent, service_fn};
+use serde_json::{Value, json};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    lambda_runtime::run(service_fn(|_event: LambdaEvent<Value>| async {
+        Ok::<Value, lambda_runtime::Error>(json!({"hello": "world"}))
+    }))
+    .await
+}
