@@ -40,12 +40,15 @@ sys.path.insert(0, str(REPO / "scripts" / "e2e"))
 sys.path.insert(0, str(HERE))
 
 from harness import (  # noqa: E402
-    INPUT_BUCKET, RENDITIONS, Emulator, Failure, Function, Processes, check, cpu_seconds,
+    INPUT_BUCKET, Emulator, Failure, Function, Processes, check, cpu_seconds,
     free_port, function_env, peak_rss_kib, percentile, s3_event, start_moto, start_watch,
     thread_cpu_seconds, wait_for,
 )
 from runtime_stub import RuntimeStub  # noqa: E402
 
+# The stack's default renditions (imagepipe-core), for the function and the Node.js peer alike:
+# the cost of the template as shipped.
+RENDITIONS = "thumb=320x320,display=1600x1600"
 PRICE_GB_S = {"arm64": 0.0000133334, "x86_64": 0.0000166667}
 PRICE_REQUEST = 0.20 / 1_000_000
 MB_PER_VCPU = 1769
@@ -298,7 +301,8 @@ def warm_e2e(processes, endpoint, uploads, argv, size, rounds, label, extra_env)
     `rounds` measured ones. CPU time from /proc/PID/stat deltas around each invocation."""
     watch_port = start_watch(processes)
     watch = processes.started[-1][1]
-    env = function_env(f"http://127.0.0.1:{watch_port}/.rt", endpoint, **extra_env)
+    env = function_env(f"http://127.0.0.1:{watch_port}/.rt", endpoint,
+                       **dict(extra_env, IMAGEPIPE_RENDITIONS=RENDITIONS))
     env["RUST_LOG"] = "warn"
     process, log_path = processes.start(f"warm-{label}-{size}", argv, env=env)
     try:
@@ -664,7 +668,7 @@ def main():
         log(f"moto on {endpoint}; photos {photo_sizes}")
 
         # 1. Cold start.
-        base = function_env(stub.address, endpoint)
+        base = function_env(stub.address, endpoint, IMAGEPIPE_RENDITIONS=RENDITIONS)
         base["RUST_LOG"] = "warn"
         hello_env = {k: base[k] for k in ("PATH", "AWS_LAMBDA_RUNTIME_API", "AWS_LAMBDA_FUNCTION_NAME",
                                           "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
@@ -852,9 +856,7 @@ def recommendation_reasoning(rec, warm):
         "as 1769 MB (the table shows both). The model leaves out the "
         "time spent waiting on S3 and DynamoDB, which is billed at the full memory size: with small photos, "
         "where that wait is a larger share, a smaller size is slightly cheaper and slower. The renditions "
-        f"here are `{RENDITIONS}` (the peer's); the stack's default `thumb=320x320,display=1600x1600` "
-        "encodes about 6x the pixels, which raises CPU time and memory, but not the memory floor past the "
-        "recommendation. arm64 is 20% cheaper per "
+        f"are the stack's defaults, `{RENDITIONS}`, for both functions. arm64 is 20% cheaper per "
         "GB-second than x86_64 and the function builds, tests and runs end to end for it (rav1e has NEON "
         "assembly); Graviton's CPU time per image is not measured here, so the arm64 figures assume the "
         "x86_64 CPU time. The default limits (50 MP, 20000 px a side, 512 MiB decode budget) let a 12 MP "
@@ -888,7 +890,7 @@ def cost_rows(results, rec):
             f"Per {size} image the Rust function costs {rust['usd_per_million']} USD per million and the "
             f"Node.js + sharp peer {node['usd_per_million']} (x{ratio(rust['usd_per_million'], node['usd_per_million'])}); "
             f"CPU per image {rust['cpu_ms']} ms versus {node['cpu_ms']} ms. Each runs its defaults: the function "
-            "rav1e (ravif, quality 60, speed 7), sharp libaom (quality 50, effort 4); output size and quality "
+            "rav1e (ravif at imagepipe-core's default settings), sharp libaom (quality 50, effort 4); output size and quality "
             "are not compared here (the encoder benchmark does that), so this compares the two functions as "
             "shipped, not the encoders. INIT (billed on provided.al2023, and on managed runtimes too since "
             f"August 2025) is {rust['init_ms']} ms versus {node['init_ms']} ms here; it is paid per cold start, "
