@@ -93,11 +93,14 @@ def target_dir():
 # Inputs
 # ---------------------------------------------------------------------------------------------
 def build_binaries():
-    """The release function and the hello-world floor, one cargo invocation, same profile."""
-    run(["nice", "-n", "10", "cargo", "build", "--release", "--locked", "-p", "imagepipe-application",
-         "--bin", "bootstrap", "--example", "hello_floor"], cwd=REPO)
+    """The release function (exactly the build scripts/e2e.sh makes) and the hello-world floor,
+    same profile; two cargo invocations, so the floor's package cannot change the function's
+    dependency features."""
+    for package, binary in (("imagepipe-application", "bootstrap"), ("imagepipe-bench", "hello-floor")):
+        run(["nice", "-n", "10", "cargo", "build", "--release", "--locked", "-p", package,
+             "--bin", binary], cwd=REPO)
     release = target_dir() / "release"
-    binaries = {"function": release / "bootstrap", "hello": release / "examples" / "hello_floor"}
+    binaries = {"function": release / "bootstrap", "hello": release / "hello-floor"}
     for name, path in binaries.items():
         check(path.is_file(), f"{name}: {path} was not built")
     return binaries
@@ -489,8 +492,8 @@ def markdown(results):
     floor = r["cold_start"]["hello"]["median_ms"]
     for name, s in r["cold_start"].items():
         lines.append(f"| {name} | {s['n']} | {s['median_ms']} | {s['p90_ms']} | {ratio(s['median_ms'], floor)} |")
-    lines += ["", "`hello` is `modules/application/examples/hello_floor.rs` (lambda_runtime, same release "
-              "profile, built in the same cargo run); `function` is the release `bootstrap` with its real "
+    lines += ["", "`hello` is `modules/bench/src/hello_floor.rs` (lambda_runtime, same release "
+              "profile, built in the same benchmark run); `function` is the release `bootstrap` with its real "
               "environment pointed at moto over plain HTTP; `function-no-warm-up` the same with "
               "`IMAGEPIPE_WARM_CONNECTIONS=false`; `function-roots-from-bundle-only` the same with "
               "`SSL_CERT_DIR` pointing at an empty directory. A large part of the function's init over the "

@@ -1,6 +1,8 @@
 //! The cold-start floor for scripts/bench/lambda.py: the smallest function `lambda_runtime` can
 //! run, built with the same release profile and runtime features as `bootstrap`, so the
-//! difference between the two start-ups is what the function's own init costs.
+//! difference between the two start-ups is what the function's own init costs. It lives here,
+//! not as an example of imagepipe-application: building an example turns on that package's
+//! dev-dependencies, whose features would change the `bootstrap` built beside it.
 
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::{Value, json};
