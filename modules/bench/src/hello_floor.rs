@@ -3,6 +3,7 @@
 //! difference between the two start-ups is what the function's own init costs. It lives here,
 //! not as an example of imagepipe-application: building an example turns on that package's
 //! dev-dependencies, whose features would change the `bootstrap` built beside it.
+#![forbid(unsafe_code)]
 
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::{Value, json};

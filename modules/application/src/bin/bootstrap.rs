@@ -1,6 +1,7 @@
 //! The Lambda function: S3 notifications (direct, or through SQS) -> the pipeline -> S3 and
 //! DynamoDB. Everything expensive (configuration, AWS clients and their connection pools) is
 //! built once here, during init, and shared by every invocation.
+#![forbid(unsafe_code)]
 
 use std::collections::BTreeMap;
 use std::time::SystemTime;

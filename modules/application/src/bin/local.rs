@@ -1,5 +1,6 @@
 //! `imagepipe-local`: converts a directory of images to AVIF renditions on the local disk, with
 //! one JSON record per input, exactly as the Lambda function would with S3 and DynamoDB.
+#![forbid(unsafe_code)]
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
