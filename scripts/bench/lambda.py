@@ -788,16 +788,17 @@ def warm_up_reading(fw):
         f"{first('on', ahead)} ms (its excess over a warm invocation: {off_excess} ms without, {on_excess} ms "
         f"with). With the event already waiting (an on-demand cold start) it is {first('off', waiting)} ms "
         f"without and {first('on', waiting)} ms with. Init (spawn to first poll) is {init('off', waiting)} ms "
-        f"without and {init('on', waiting)} ms with: the warm-up runs in the background and does not hold "
-        "init up. Only the DynamoDB connection is warmed (S3 is one host per bucket and the input bucket is "
+        f"without and {init('on', waiting)} ms with (the warm-up runs in a background task, but its first "
+        "request still competes for the CPU before the first poll). Only the DynamoDB connection is warmed (S3 is one host per bucket and the input bucket is "
         "only known from events); the first S3 request still opens its own connection, but finds the shared "
         "HTTP client's trust roots and TLS configuration loaded. On AWS each new connection also costs "
         "network round trips to the regional endpoint (TCP, then TLS 1.3), which loopback does not have, so "
         "the saving there is larger than measured here. Here, warm invocations of the same variant spread "
         f"over up to {round(warm_spread, 1)} ms (other builds share the 2 cores), so differences below that "
-        "are noise: on loopback the handshake is a few milliseconds of CPU and this run cannot resolve it. "
-        "The warm-up stays on by default because it costs one GetItem per cold start and no init time; "
-        "`IMAGEPIPE_WARM_CONNECTIONS=false` switches it off."
+        "are noise: on loopback the handshake is a few milliseconds of CPU. "
+        "The warm-up is on by default: on AWS it saves the DynamoDB connection's round trips on the first "
+        "invocation for one GetItem per cold start; `IMAGEPIPE_WARM_CONNECTIONS=false` switches it off "
+        "where init time matters more."
     )
 
 
