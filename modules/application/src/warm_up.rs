@@ -2,8 +2,10 @@
 //! the first invocation, for loading the trust roots, the TCP connect and the TLS handshake.
 //! Started during init and left running, it takes that cost off the first invocation whenever
 //! init happens ahead of the request (provisioned concurrency, Lambda's proactive
-//! initialisation) without lengthening init itself; when the event is already waiting it saves
-//! little. scripts/bench/lambda.py measures both cases.
+//! initialisation). Init does not wait for the round trip, but the task's first request competes
+//! for the CPU before the first poll (4.6 -> 8.7 ms of init on 2 cores here); when the event is
+//! already waiting it saves little. scripts/bench/lambda.py measures both cases
+//! (docs/BENCHMARKS.md); `IMAGEPIPE_WARM_CONNECTIONS=false` turns it off.
 //!
 //! Only DynamoDB is warmed: its endpoint is one regional host for every invocation. S3 uses
 //! virtual-hosted addressing, one host per bucket, and the input bucket is only known from the
