@@ -19,7 +19,7 @@ fi
 
 # Where cargo-deny keeps the database (under CARGO_HOME, named after the URL's hash).
 probe=$(cargo deny --offline --log-level debug check advisories 2>&1 || true)
-db_dir=$(sed -n "s/.*Opening advisory database at '\([^']*\)'.*/\1/p" <<<"$probe" | head -1)
+db_dir=$(sed -n "s/.*Opening advisory database at '\([^']*\)'.*/\1/p" <<<"$probe" | sed -n 1p)
 [ -n "$db_dir" ] || die "could not find where cargo-deny keeps its advisory database"
 
 if [ "${1:-}" = --refresh-snapshot ]; then

@@ -30,7 +30,7 @@ cargo lambda build --release --extension --bin imagepipe-extension --output-form
   --lambda-dir "$lambda_dir"
 zip=$lambda_dir/extensions/imagepipe-extension.zip
 [ -f "$zip" ] || die "no zip at $zip"
-binary=$(find "$target_dir" -path '*release/imagepipe-extension' -type f -newer Cargo.toml | head -1)
+binary=$(find "$target_dir" -path '*release/imagepipe-extension' -type f -newer Cargo.toml | sed -n 1p)
 [ -x "$binary" ] || die "no release extension binary under $target_dir"
 
 pids=()

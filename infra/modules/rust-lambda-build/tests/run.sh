@@ -41,7 +41,7 @@ done
 cargo lambda --version >/dev/null 2>&1 || die "cargo-lambda is not installed (pip install cargo-lambda)"
 python3 -m ziglang version >/dev/null 2>&1 || command -v zig >/dev/null ||
   die "zig is not installed (pip install ziglang)"
-terraform version | head -n 1
+terraform version | sed -n 1p   # not head: under pipefail, terraform would die of SIGPIPE
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/rust-lambda-build-test.XXXXXX")
 cleanup() {
