@@ -2,7 +2,9 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context;
-use imagepipe_core::{EncoderSettings, OutputBitDepth, Pixels};
+use imagepipe_core::{EncoderSettings, Limits, OutputBitDepth, decode};
+
+use crate::read_raw;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -22,15 +24,11 @@ pub struct Args {
     threads: usize,
 }
 
-/// Times the encode alone: the PNG decode is the benchmark's input, not the encoder's work.
+/// Times the encode alone: the decode (the pipeline's own, so the encoder gets exactly the
+/// pixels the function would give it) is the benchmark's input, not the encoder's work.
 pub fn run(args: &Args) -> anyhow::Result<serde_json::Value> {
-    let decoded =
-        image::open(&args.input).with_context(|| format!("reading {}", args.input.display()))?;
-    let pixels = if decoded.color().has_alpha() {
-        Pixels::Rgba8(decoded.into_rgba8())
-    } else {
-        Pixels::Rgb8(decoded.into_rgb8())
-    };
+    let decoded = decode(read_raw(&args.input)?, &Limits::default())?;
+    let pixels = decoded.pixels();
     let settings = EncoderSettings {
         quality: args.quality,
         speed: args.speed,
@@ -39,7 +37,7 @@ pub fn run(args: &Args) -> anyhow::Result<serde_json::Value> {
         ..EncoderSettings::default()
     };
     let started = Instant::now();
-    let avif = settings.encode(&pixels)?;
+    let avif = settings.encode(pixels)?;
     let encode_s = started.elapsed().as_secs_f64();
     std::fs::write(&args.output, &avif)
         .with_context(|| format!("writing {}", args.output.display()))?;

@@ -7,7 +7,11 @@ mod encode;
 mod pipeline;
 mod score;
 
+use std::path::Path;
+
+use anyhow::Context;
 use clap::{Parser, Subcommand};
+use imagepipe_core::{ObjectIdentity, Raw};
 
 #[derive(Parser)]
 #[command(about = "ravif encodes and SSIMULACRA2 scores for the encoder benchmark")]
@@ -34,4 +38,11 @@ fn main() -> anyhow::Result<()> {
     };
     println!("{report}");
     Ok(())
+}
+
+/// A file as the pipeline's first stage, the way the function holds a fetched object.
+fn read_raw(path: &Path) -> anyhow::Result<Raw> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let identity = ObjectIdentity::new("bench", path.display().to_string(), bytes.len() as u64);
+    Ok(Raw::new(identity, bytes))
 }

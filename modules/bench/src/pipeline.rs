@@ -2,8 +2,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::Context;
-use imagepipe_core::{ObjectIdentity, PipelineConfig, Raw, decode, encode};
+use imagepipe_core::{PipelineConfig, decode, encode};
+
+use crate::read_raw;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -16,12 +17,9 @@ pub struct Args {
 pub fn run(args: &Args) -> anyhow::Result<serde_json::Value> {
     let vars: BTreeMap<String, String> = std::env::vars().collect();
     let config = PipelineConfig::from_vars(&vars)?;
-    let bytes =
-        std::fs::read(&args.input).with_context(|| format!("reading {}", args.input.display()))?;
-    let size = bytes.len() as u64;
-    let identity = ObjectIdentity::new("bench", args.input.display().to_string(), size);
+    let raw = read_raw(&args.input)?;
     let started = Instant::now();
-    let complete = encode(decode(Raw::new(identity, bytes), &config.limits)?, &config)?;
+    let complete = encode(decode(raw, &config.limits)?, &config)?;
     let total_s = started.elapsed().as_secs_f64();
     let timings = complete.timings();
     let renditions: Vec<_> = complete
