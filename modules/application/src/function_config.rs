@@ -115,42 +115,33 @@ pub(crate) mod tests {
         assert_eq!(config.pipeline.renditions.len(), 1);
     }
 
+    /// The configuration from the two required variables plus `extra`.
+    fn with_required(extra: (&str, &str)) -> Result<FunctionConfig, ConfigError> {
+        FunctionConfig::from_vars(&vars(&[
+            (VAR_OUTPUT_BUCKET, "out"),
+            (VAR_RECORDS_TABLE, "t"),
+            extra,
+        ]))
+    }
+
     #[test]
     fn errors_name_the_variable() {
         let missing = FunctionConfig::from_vars(&vars(&[(VAR_RECORDS_TABLE, "t")]))
             .expect_err("bucket missing");
         assert_eq!(missing.variable, VAR_OUTPUT_BUCKET);
-        let bad = FunctionConfig::from_vars(&vars(&[
-            (VAR_OUTPUT_BUCKET, "out"),
-            (VAR_RECORDS_TABLE, "t"),
+        for (variable, value) in [
             (VAR_MIN_REMAINING_MS, "soon"),
-        ]))
-        .expect_err("not a number");
-        assert_eq!(bad.variable, VAR_MIN_REMAINING_MS);
-        let pipeline = FunctionConfig::from_vars(&vars(&[
-            (VAR_OUTPUT_BUCKET, "out"),
-            (VAR_RECORDS_TABLE, "t"),
             ("IMAGEPIPE_AVIF_QUALITY", "200"),
-        ]))
-        .expect_err("quality out of range");
-        assert_eq!(pipeline.variable, "IMAGEPIPE_AVIF_QUALITY");
-        let timeout = FunctionConfig::from_vars(&vars(&[
-            (VAR_OUTPUT_BUCKET, "out"),
-            (VAR_RECORDS_TABLE, "t"),
             ("IMAGEPIPE_SDK_OPERATION_TIMEOUT_MS", "later"),
-        ]))
-        .expect_err("timeout not a number");
-        assert_eq!(timeout.variable, "IMAGEPIPE_SDK_OPERATION_TIMEOUT_MS");
+        ] {
+            let error = with_required((variable, value)).expect_err(value);
+            assert_eq!(error.variable, variable, "{value}");
+        }
     }
 
     #[test]
     fn warm_up_switch_is_true_or_false() {
-        let base = [(VAR_OUTPUT_BUCKET, "out"), (VAR_RECORDS_TABLE, "t")];
-        let with = |value| {
-            let mut pairs = base.to_vec();
-            pairs.push((VAR_WARM_CONNECTIONS, value));
-            FunctionConfig::from_vars(&vars(&pairs))
-        };
+        let with = |value| with_required((VAR_WARM_CONNECTIONS, value));
         assert!(!with("false").expect("valid").warm_connections);
         assert!(with("true").expect("valid").warm_connections);
         assert_eq!(
