@@ -173,7 +173,9 @@ def end(process):
     process.wait()
 
 
-def time_to_first_poll(stub, argv, env, log_path, timeout=60.0):
+def start_until_first_poll(stub, argv, env, log_path, timeout=60.0):
+    """Spawns a function against a fresh stub session and waits for its first poll. Returns
+    (process, session, seconds from spawn to that poll); the caller ends the process."""
     session = stub.new_session()
     started = time.perf_counter()
     process = spawn(argv, env, log_path)
@@ -186,9 +188,16 @@ def time_to_first_poll(stub, argv, env, log_path, timeout=60.0):
             if time.perf_counter() > deadline:
                 raise Failure(f"{argv[-1]} did not poll within {timeout} s")
             time.sleep(0.0005)
-        return session.first_poll - started
-    finally:
+    except BaseException:
         end(process)
+        raise
+    return process, session, session.first_poll - started
+
+
+def time_to_first_poll(stub, argv, env, log_path):
+    process, _, init = start_until_first_poll(stub, argv, env, log_path)
+    end(process)
+    return init
 
 
 def cold_start(stub, variants, runs, work):
@@ -267,15 +276,10 @@ def first_versus_warm(stub, uploads, variants, runs, warm_invocations, work):
         for name in order:
             argv, env, gap = variants[name]
             events = [uploads.event("0.3mp", f"first-{name}") for _ in range(1 + warm_invocations)]
-            session = stub.new_session()
-            started = time.perf_counter()
-            process = spawn(argv, env, Path(work) / f"first-{name}.log")
+            process, session, init = start_until_first_poll(
+                stub, argv, env, Path(work) / f"first-{name}.log")
             try:
-                while session.first_poll is None:
-                    check(process.poll() is None, f"{name} exited during init (log in {work})")
-                    check(time.perf_counter() - started < 60, f"{name} did not poll within 60 s")
-                    time.sleep(0.0005)
-                results[name]["init"].append(session.first_poll - started)
+                results[name]["init"].append(init)
                 time.sleep(gap)
                 for position, (key, event) in enumerate(events):
                     elapsed, answer = session.invoke(event)
