@@ -17,6 +17,11 @@ if ! cargo deny --version 2>/dev/null | grep -q "$cargo_deny_version"; then
     || die "cargo install cargo-deny@$cargo_deny_version failed"
 fi
 
+# cargo-deny runs offline below (the advisory database is handled apart), and offline it reads
+# every package of Cargo.lock from the registry cache, the Windows- and Android-only ones a Linux
+# build never downloads included: fetch them all first, or a fresh machine or runner fails.
+cargo fetch --locked --quiet || die "cargo fetch --locked failed (is crates.io reachable?)"
+
 # Where cargo-deny keeps the database (under CARGO_HOME, named after the URL's hash).
 probe=$(cargo deny --offline --log-level debug check advisories 2>&1 || true)
 db_dir=$(sed -n "s/.*Opening advisory database at '\([^']*\)'.*/\1/p" <<<"$probe" | sed -n 1p)
