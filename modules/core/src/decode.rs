@@ -9,24 +9,18 @@ use crate::error::TransformError;
 use crate::intermediate::{Intermediate, Pixels};
 use crate::limits::Limits;
 use crate::raw::Raw;
+use crate::sniff::sniff_format;
 use crate::source::{SourceFormat, SourceMetadata};
+use crate::truncation::check_complete;
 
 /// Raw -> Intermediate: sniff the format from the bytes, refuse oversized or hostile images from
-/// their header, decode, apply the EXIF orientation and convert to 8-bit RGB(A) for the encoder.
+/// their header and files cut short, decode, apply the EXIF orientation and convert to 8-bit
+/// RGB(A) for the encoder.
 pub fn decode(raw: Raw, limits: &Limits) -> Result<Intermediate, TransformError> {
     let started = Instant::now();
     let Raw { identity, bytes } = raw;
     limits.check_input_bytes(bytes.len() as u64)?;
     let format = sniff_format(&bytes)?;
-    if format == SourceFormat::Jpeg && !jpeg_has_end_marker(&bytes) {
-        // The JPEG decoder fills a truncated scan with grey and reports success; an upload cut
-        // short must be a failure, not a half-grey rendition.
-        return Err(TransformError::Corrupt {
-            format: format.name().to_owned(),
-            detail: "truncated: no end-of-image marker after the image data".to_owned(),
-        });
-    }
-
     let mut reader = ImageReader::with_format(Cursor::new(bytes.as_slice()), format.image_format());
     reader.limits(decoder_limits(limits));
     let mut decoder = reader
@@ -42,6 +36,12 @@ pub fn decode(raw: Raw, limits: &Limits) -> Result<Intermediate, TransformError>
             detail: format!("{width}x{height} decodes to {decoded_bytes} bytes"),
         });
     }
+    // After the header checks (a decompression bomb is often a header alone, and is refused
+    // as such) and before any pixel is decoded.
+    check_complete(format, &bytes).map_err(|detail| TransformError::Corrupt {
+        format: format.name().to_owned(),
+        detail,
+    })?;
     // A broken EXIF block must not cost the whole image: fall back to "no rotation".
     let orientation = decoder
         .orientation()
@@ -77,38 +77,6 @@ pub fn decode(raw: Raw, limits: &Limits) -> Result<Intermediate, TransformError>
         pixels,
         decode_time: started.elapsed(),
     })
-}
-
-/// The format, from the magic bytes only.
-pub fn sniff_format(bytes: &[u8]) -> Result<SourceFormat, TransformError> {
-    match image::guess_format(bytes) {
-        Ok(format) => SourceFormat::from_image_format(format).ok_or_else(|| {
-            TransformError::UnsupportedFormat(format!(
-                "{format:?} is recognised but not accepted (accepted: JPEG, PNG, WebP, GIF, TIFF)"
-            ))
-        }),
-        Err(_) => Err(TransformError::UnsupportedFormat(format!(
-            "not an image this pipeline accepts (JPEG, PNG, WebP, GIF, TIFF); content starts with {}",
-            describe_prefix(bytes)
-        ))),
-    }
-}
-
-/// Whether an end-of-image marker (FF D9) follows the first start-of-scan (FF DA). Inside
-/// entropy-coded data every FF byte is stuffed (FF 00), so FF D9 there is a real marker; EXIF
-/// thumbnails carry their own EOI but sit before the main scan.
-fn jpeg_has_end_marker(bytes: &[u8]) -> bool {
-    let Some(scan) = bytes.windows(2).position(|w| w == [0xFF, 0xDA]) else {
-        return false;
-    };
-    bytes[scan..].windows(2).any(|w| w == [0xFF, 0xD9])
-}
-
-/// The first bytes of unrecognised content, printable so a record says *what* was uploaded
-/// (an HTML page, an SVG, a zip...) without dumping binary into logs.
-fn describe_prefix(bytes: &[u8]) -> String {
-    let head = &bytes[..bytes.len().min(16)];
-    format!("{:?}", String::from_utf8_lossy(head))
 }
 
 fn decoder_limits(limits: &Limits) -> image::Limits {

@@ -22,11 +22,13 @@ mod record;
 mod rendition;
 mod resize;
 mod sequencer;
+mod sniff;
 mod source;
+mod truncation;
 
 pub use complete::{Complete, EncodedRendition, Timings, encode};
 pub use config::{ALL_VARS, ConfigError, PipelineConfig};
-pub use decode::{decode, sniff_format};
+pub use decode::decode;
 pub use encode::{EncoderSettings, OutputBitDepth};
 pub use error::{FailureKind, TransformError};
 pub use identity::ObjectIdentity;
@@ -38,6 +40,7 @@ pub use record::{Failure, PIPELINE_VERSION, Record, RecordStatus, RenditionRecor
 pub use rendition::{MAX_RENDITION_SIDE, RenditionSpec, fit_inside};
 pub use resize::resize;
 pub use sequencer::{SEQUENCER_WIDTH, Sequencer};
+pub use sniff::sniff_format;
 pub use source::{SourceFormat, SourceMetadata};
 
 /// Variable name constants, for callers that document or validate their environment.

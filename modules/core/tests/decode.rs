@@ -255,10 +255,6 @@ fn input_over_the_byte_limit_is_refused_before_decoding() {
 #[test]
 fn unknown_content_is_an_unsupported_format_naming_what_it_starts_with() {
     for (bytes, expected_hint) in [
-        (
-            b"<svg xmlns='http://www.w3.org/2000/svg'/>".to_vec(),
-            "<svg",
-        ),
         (b"<!DOCTYPE html><html>".to_vec(), "<!DOCTYPE"),
         (vec![0x00, 0x01, 0x02, 0x03, 0x04], "\\0"),
     ] {
@@ -270,14 +266,32 @@ fn unknown_content_is_an_unsupported_format_naming_what_it_starts_with() {
 
 #[test]
 fn recognised_but_unaccepted_formats_are_refused_by_name() {
-    // A BMP signature: `image` recognises it, the pipeline does not accept it.
-    let error = decode_err(b"BM\0\0\0\0\0\0\0\0\0\0\0\0".to_vec(), &Limits::default());
-    assert_eq!(error.kind(), FailureKind::UnsupportedFormat);
-    assert!(error.to_string().contains("Bmp"), "{error}");
+    let cases: [(&[u8], &str); 9] = [
+        (b"\0\0\0\x18ftypheic\0\0\0\0mif1heic", "HEIC/HEIF"),
+        (b"\0\0\0\x1cftypmif1\0\0\0\0mif1miaf", "HEIC/HEIF"),
+        (b"\0\0\0\x20ftypavif\0\0\0\0avifmif1miaf", "AVIF"),
+        (b"\xFF\x0A\xFA\x7F\x01\x90", "JPEG XL"),
+        (b"\0\0\0\x0CJXL \r\n\x87\n\0\0\0\x14ftypjxl ", "JPEG XL"),
+        (b"BM\0\0\0\0\0\0\0\0\0\0\0\0", "BMP"),
+        (b"\0\0\x01\0\x01\0\x10\x10\0\0\x01\0\x20\0", "ICO"),
+        (b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>", "SVG"),
+        (
+            b"\xEF\xBB\xBF<?xml version=\"1.0\"?>\n<!-- logo -->\n<svg width=\"10\"></svg>",
+            "SVG",
+        ),
+    ];
+    for (bytes, name) in cases {
+        let error = decode_err(bytes.to_vec(), &Limits::default());
+        assert_eq!(error.kind(), FailureKind::UnsupportedFormat, "{name}");
+        assert!(
+            error.to_string().contains(&format!("{name} is recognised")),
+            "{name}: {error}"
+        );
+    }
 }
 
 #[test]
-fn truncated_files_of_every_format_are_corrupt_not_a_panic() {
+fn truncated_files_of_every_format_are_corrupt() {
     let image = DynamicImage::ImageRgb8(quadrants(64, 64));
     for format in [
         ImageFormat::Png,
@@ -287,23 +301,38 @@ fn truncated_files_of_every_format_are_corrupt_not_a_panic() {
         ImageFormat::Tiff,
     ] {
         let bytes = encode(&image, format);
-        for cut in [bytes.len() / 2, bytes.len() * 9 / 10] {
-            let result = decode(raw("cut", bytes[..cut].to_vec()), &Limits::default());
-            // Some decoders fill a truncated tail with grey rather than fail (JPEG does); what
-            // must never happen is a panic or an error of the wrong kind.
-            if let Err(error) = result {
-                assert!(
-                    matches!(
-                        error.kind(),
-                        FailureKind::Corrupt | FailureKind::UnsupportedFormat
-                    ),
-                    "{format:?} cut at {cut}: {error}"
-                );
-            }
+        for cut in [16, bytes.len() / 2, bytes.len() * 9 / 10, bytes.len() - 1] {
+            let error = decode_err(bytes[..cut].to_vec(), &Limits::default());
+            assert_eq!(
+                error.kind(),
+                FailureKind::Corrupt,
+                "{format:?} cut at {cut} of {}: {error}",
+                bytes.len()
+            );
         }
     }
     let error = decode_err(sample("hostile/corrupt.jpg"), &Limits::default());
     assert_eq!(error.kind(), FailureKind::Corrupt, "{error}");
+}
+
+#[test]
+fn bytes_after_a_jpeg_end_of_image_are_allowed_but_an_appended_image_must_be_whole() {
+    let jpeg = encode(
+        &DynamicImage::ImageRgb8(quadrants(64, 64)),
+        ImageFormat::Jpeg,
+    );
+    let mut padded = jpeg.clone();
+    padded.extend_from_slice(&[0; 4096]);
+    padded.extend_from_slice(b"camera trailer");
+    assert_eq!(decode_ok(padded).pixels().dimensions(), (64, 64));
+
+    // Multi-picture files append a second image after the first one's end-of-image marker.
+    let mut two = jpeg.clone();
+    two.extend_from_slice(&jpeg);
+    assert_eq!(decode_ok(two.clone()).pixels().dimensions(), (64, 64));
+    let error = decode_err(two[..two.len() - 10].to_vec(), &Limits::default());
+    assert_eq!(error.kind(), FailureKind::Corrupt, "{error}");
+    assert!(error.to_string().contains("appended"), "{error}");
 }
 
 #[test]
