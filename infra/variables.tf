@@ -8,10 +8,10 @@ variable "name" {
   default     = "imagepipe"
 
   validation {
-    # Bucket name prefixes: lower case, digits and hyphens; "-input-"/"-output-" and the
-    # 26-character unique suffix must still fit in 63 characters.
-    condition     = can(regex("^[a-z][a-z0-9-]{0,28}[a-z0-9]$", var.name))
-    error_message = "name must be 2-30 characters of lower-case letters, digits and hyphens, starting with a letter and not ending with a hyphen."
+    # Bucket name prefixes: lower case, digits and hyphens; "-output-" and the 26-character
+    # unique suffix must still fit in 63 characters (the provider caps bucket_prefix at 37).
+    condition     = can(regex("^[a-z][a-z0-9-]{0,27}[a-z0-9]$", var.name))
+    error_message = "name must be 2-29 characters of lower-case letters, digits and hyphens, starting with a letter and not ending with a hyphen."
   }
 }
 

@@ -3,11 +3,18 @@
 #   1. terraform fmt -check -recursive infra
 #   2. the rust-lambda-build module test (real terraform + cargo-lambda + zig builds, ~30 s)
 #   3. checkov on infra/ (zero failed checks, zero parse errors; skips are inline with a reason)
-#   4. the contract test (infra/tests/test_contract.py: parsed HCL, terraform-evaluated locals
-#      and validations, planned builds, cross-checked with the Rust sources)
-# Installs what it can (cargo-lambda with pip, checkov in its own venv) and stops loudly on
-# what it cannot (terraform, cargo, python3, git). Every step runs even when one fails; the exit
-# status is non-zero if any failed.
+#   4. terraform validate and terraform test (infra/tests/*.tftest.hcl: the whole stack planned
+#      with mock_provider "aws"), against the AWS provider's schema from
+#        - the schema-only stand-in provider (infra/tests/aws-schema-provider, from PyPI) by
+#          default: no registry access needed;
+#        - the real hashicorp/aws provider (terraform init -backend=false) with
+#          IMAGEPIPE_TERRAFORM_TEST_PROVIDER=registry, as the GitHub terraform job runs it
+#   5. the contract test (infra/tests/test_contract.py: what terraform test cannot express, the
+#      wiring between resources, the planned builds' paths and hash, cross-checked with the
+#      Rust sources)
+# Installs what it can (cargo-lambda with pip, checkov and the stand-in provider in their own
+# venvs) and stops loudly on what it cannot (terraform, cargo, python3, git). Every step runs even
+# when one fails; the exit status is non-zero if any failed.
 # Usage: scripts/infra-check.sh        (from anywhere; CPU-heavy steps run under nice)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +23,8 @@ cd "$(dirname "$0")/.."
 CHECKOV_VERSION=3.3.30
 TERRAFORM_MIN_VERSION=1.5.0
 VENV=${IMAGEPIPE_INFRA_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/imagepipe-infra-venv}
+STANDIN_DIR=${IMAGEPIPE_AWS_STANDIN_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/imagepipe-aws-schema-provider}
+TERRAFORM_TEST_PROVIDER=${IMAGEPIPE_TERRAFORM_TEST_PROVIDER:-stand-in}
 CHECKOV_REPORT=${CARGO_TARGET_DIR:-target}/infra-check/checkov.json
 
 export TF_IN_AUTOMATION=1 TF_INPUT=0
@@ -76,6 +85,15 @@ if [ ! -x "$VENV/bin/checkov" ] || [ "$("$VENV/bin/checkov" --version 2>/dev/nul
   nice -n 15 "$VENV/bin/pip" install --quiet "checkov==$CHECKOV_VERSION" || die "pip install checkov==$CHECKOV_VERSION failed"
 fi
 "$VENV/bin/python" -c 'import hcl2' || die "checkov's HCL parser (bc-python-hcl2) is missing from $VENV"
+case "$TERRAFORM_TEST_PROVIDER" in
+  registry) echo "terraform test: the hashicorp/aws provider from the registry (terraform init)" ;;
+  stand-in)
+    standin_config=$(infra/tests/aws-schema-provider/install.sh "$STANDIN_DIR") ||
+      die "the schema-only AWS stand-in provider could not be set up in $STANDIN_DIR (see above); terraform test cannot run without a provider schema"
+    echo "terraform test: the schema-only AWS stand-in provider ($standin_config)"
+    ;;
+  *) die "IMAGEPIPE_TERRAFORM_TEST_PROVIDER must be stand-in or registry, not $TERRAFORM_TEST_PROVIDER" ;;
+esac
 echo "terraform $terraform_version, $(cargo lambda --version), zig $(python3 -m ziglang version 2>/dev/null || zig version), checkov $("$VENV/bin/checkov" --version)"
 
 # ---- Checks -----------------------------------------------------------------------------------
@@ -119,6 +137,26 @@ if totals["passed"] == 0:
 EOF
 }
 
+# A scratch TF_DATA_DIR: no .terraform/ left in infra/. Registry mode writes infra/.terraform.lock.hcl
+# when none is committed, as a first `terraform init` does.
+terraform_test() {
+  local data_dir status
+  data_dir=$(mktemp -d "${TMPDIR:-/tmp}/imagepipe-terraform-test.XXXXXX")
+  local tf_env=(env TF_DATA_DIR="$data_dir")
+  if [ "$TERRAFORM_TEST_PROVIDER" = registry ]; then
+    "${tf_env[@]}" terraform -chdir=infra init -backend=false -no-color
+  else
+    tf_env+=(TF_CLI_CONFIG_FILE="$standin_config")
+    # dev_overrides: `terraform get` installs the local modules, init would query the registry.
+    "${tf_env[@]}" terraform -chdir=infra get -no-color
+  fi &&
+    "${tf_env[@]}" terraform -chdir=infra validate -no-color &&
+    "${tf_env[@]}" nice -n 15 terraform -chdir=infra test -no-color
+  status=$?
+  rm -rf "$data_dir"
+  return "$status"
+}
+
 contract_test() {
   nice -n 15 "$VENV/bin/python" infra/tests/test_contract.py -v
 }
@@ -126,6 +164,7 @@ contract_test() {
 run_step "terraform fmt -check -recursive infra" fmt_check
 run_step "rust-lambda-build module test (real terraform, real arm64 builds)" infra/modules/rust-lambda-build/tests/run.sh
 run_step "checkov infra/" checkov_scan
+run_step "terraform validate + terraform test (mock provider; AWS schema: $TERRAFORM_TEST_PROVIDER)" terraform_test
 run_step "contract test (infra/tests/test_contract.py)" contract_test
 
 printf '\n=== infra-check summary (%ss)\n' "$(( $(date +%s) - started ))"

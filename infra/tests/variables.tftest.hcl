@@ -1,0 +1,223 @@
+# What the stack refuses to plan: every variable validation and precondition, each with a value
+# it must reject (expect_failures fails the run if the plan goes through, or fails elsewhere).
+
+mock_provider "aws" {
+  source          = "./tests/mocks"
+  override_during = plan
+}
+
+run "rejects_architecture_sparc" {
+  command = plan
+
+  variables {
+    architecture = "sparc"
+  }
+
+  expect_failures = [var.architecture]
+}
+
+run "rejects_name_too_long" {
+  command = plan
+
+  variables {
+    name = "a23456789012345678901234567890" # 30 characters
+  }
+
+  expect_failures = [var.name]
+}
+
+run "rejects_name_upper_case" {
+  command = plan
+
+  variables {
+    name = "ImagePipe"
+  }
+
+  expect_failures = [var.name]
+}
+
+run "rejects_output_prefix_without_slash" {
+  command = plan
+
+  variables {
+    output_prefix = "renditions"
+  }
+
+  expect_failures = [var.output_prefix]
+}
+
+run "rejects_output_prefix_absolute" {
+  command = plan
+
+  variables {
+    output_prefix = "/renditions/"
+  }
+
+  expect_failures = [var.output_prefix]
+}
+
+run "rejects_input_prefix_wildcard" {
+  command = plan
+
+  variables {
+    input_prefix = "uploads/*"
+  }
+
+  expect_failures = [var.input_prefix]
+}
+
+run "rejects_function_timeout_above_lambda_limit" {
+  command = plan
+
+  variables {
+    function_timeout_seconds = 901
+  }
+
+  expect_failures = [var.function_timeout_seconds]
+}
+
+run "rejects_maximum_concurrency_below_sqs_minimum" {
+  command = plan
+
+  variables {
+    maximum_concurrency = 1
+  }
+
+  expect_failures = [var.maximum_concurrency]
+}
+
+run "rejects_renditions_without_box" {
+  command = plan
+
+  variables {
+    renditions = "thumb=320"
+  }
+
+  expect_failures = [var.renditions]
+}
+
+run "rejects_extra_environment_not_imagepipe" {
+  command = plan
+
+  variables {
+    extra_environment = { AWS_REGION = "x" }
+  }
+
+  expect_failures = [var.extra_environment]
+}
+
+run "rejects_extra_environment_overrides_output_bucket" {
+  command = plan
+
+  variables {
+    extra_environment = { IMAGEPIPE_OUTPUT_BUCKET = "x" }
+  }
+
+  expect_failures = [var.extra_environment]
+}
+
+run "rejects_extra_environment_overrides_records_table" {
+  command = plan
+
+  variables {
+    extra_environment = { IMAGEPIPE_RECORDS_TABLE = "x" }
+  }
+
+  expect_failures = [var.extra_environment]
+}
+
+run "rejects_extra_environment_overrides_output_prefix" {
+  command = plan
+
+  variables {
+    extra_environment = { IMAGEPIPE_OUTPUT_PREFIX = "x" }
+  }
+
+  expect_failures = [var.extra_environment]
+}
+
+run "rejects_extra_environment_overrides_renditions" {
+  command = plan
+
+  variables {
+    extra_environment = { IMAGEPIPE_RENDITIONS = "x" }
+  }
+
+  expect_failures = [var.extra_environment]
+}
+
+run "rejects_extra_environment_overrides_min_remaining_ms" {
+  command = plan
+
+  variables {
+    extra_environment = { IMAGEPIPE_MIN_REMAINING_MS = "x" }
+  }
+
+  expect_failures = [var.extra_environment]
+}
+
+run "rejects_extra_environment_overrides_metrics_namespace" {
+  command = plan
+
+  variables {
+    extra_environment = { IMAGEPIPE_METRICS_NAMESPACE = "x" }
+  }
+
+  expect_failures = [var.extra_environment]
+}
+
+run "rejects_extra_environment_overrides_metrics_dimensions" {
+  command = plan
+
+  variables {
+    extra_environment = { IMAGEPIPE_METRICS_DIMENSIONS = "x" }
+  }
+
+  expect_failures = [var.extra_environment]
+}
+
+run "rejects_extra_environment_overrides_architecture" {
+  command = plan
+
+  variables {
+    extra_environment = { IMAGEPIPE_ARCHITECTURE = "x" }
+  }
+
+  expect_failures = [var.extra_environment]
+}
+
+run "rejects_min_remaining_ms_not_below_timeout" {
+  command = plan
+
+  variables {
+    function_timeout_seconds = 10
+    min_remaining_ms         = 10000
+  }
+
+  expect_failures = [aws_lambda_function.this]
+}
+
+run "rejects_large_batch_without_batching_window" {
+  command = plan
+
+  variables {
+    batch_size              = 11
+    batching_window_seconds = 0
+  }
+
+  expect_failures = [aws_lambda_event_source_mapping.events]
+}
+
+run "accepts_large_batch_with_batching_window" {
+  command = plan
+
+  variables {
+    batch_size              = 11
+    batching_window_seconds = 1
+  }
+
+  assert {
+    condition     = aws_lambda_event_source_mapping.events.batch_size == 11
+    error_message = "batch_size above 10 with a batching window must plan."
+  }
+}
