@@ -11,7 +11,7 @@ use std::io::Cursor;
 use image::DynamicImage;
 use moxcms::{
     Chromaticity, CmsError, ColorPrimaries, ColorProfile, DataColorSpace, Layout, ProfileText,
-    TransformExecutor, TransformOptions, XyY, curve_from_gamma,
+    RenderingIntent, TransformExecutor, TransformOptions, XyY, curve_from_gamma,
 };
 
 use crate::source::SourceFormat;
@@ -248,6 +248,17 @@ fn destination_for(source: &ColorProfile) -> ColorProfile {
     grey
 }
 
+/// Relative colorimetric, as libvips (sharp) and Photoshop default to, without black-point
+/// compensation; a LUT profile without colorimetric tables falls back to its perceptual ones.
+fn with_intent<E>(create: impl Fn(TransformOptions) -> Result<E, CmsError>) -> Result<E, CmsError> {
+    let options = |rendering_intent| TransformOptions {
+        rendering_intent,
+        ..TransformOptions::default()
+    };
+    create(options(RenderingIntent::RelativeColorimetric))
+        .or_else(|_| create(options(RenderingIntent::Perceptual)))
+}
+
 /// Samples moxcms has a transform for.
 trait Sample: Copy + Default {
     fn executor(
@@ -263,7 +274,7 @@ impl Sample for u8 {
         layout: Layout,
         destination: &ColorProfile,
     ) -> Result<std::sync::Arc<dyn TransformExecutor<u8> + Send + Sync>, CmsError> {
-        source.create_transform_8bit(layout, destination, layout, TransformOptions::default())
+        with_intent(|options| source.create_transform_8bit(layout, destination, layout, options))
     }
 }
 
@@ -273,7 +284,7 @@ impl Sample for u16 {
         layout: Layout,
         destination: &ColorProfile,
     ) -> Result<std::sync::Arc<dyn TransformExecutor<u16> + Send + Sync>, CmsError> {
-        source.create_transform_16bit(layout, destination, layout, TransformOptions::default())
+        with_intent(|options| source.create_transform_16bit(layout, destination, layout, options))
     }
 }
 
@@ -283,7 +294,7 @@ impl Sample for f32 {
         layout: Layout,
         destination: &ColorProfile,
     ) -> Result<std::sync::Arc<dyn TransformExecutor<f32> + Send + Sync>, CmsError> {
-        source.create_transform_f32(layout, destination, layout, TransformOptions::default())
+        with_intent(|options| source.create_transform_f32(layout, destination, layout, options))
     }
 }
 
@@ -309,12 +320,10 @@ fn transform<T: Sample>(
 
 fn cmyk_to_srgb(profile: &ColorProfile, samples: &mut [u8]) -> Result<(), CmsError> {
     // moxcms reads four-channel CMYK with the RGBA layout.
-    let executor = profile.create_transform_8bit(
-        Layout::Rgba,
-        &ColorProfile::new_srgb(),
-        Layout::Rgb,
-        TransformOptions::default(),
-    )?;
+    let srgb = ColorProfile::new_srgb();
+    let executor = with_intent(|options| {
+        profile.create_transform_8bit(Layout::Rgba, &srgb, Layout::Rgb, options)
+    })?;
     let pixels = samples.len() / 4;
     let chunk = CHUNK_PIXELS.min(pixels);
     let mut ink = vec![0u8; chunk * 4];
