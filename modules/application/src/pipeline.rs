@@ -106,6 +106,15 @@ impl<O: ObjectStore, R: RecordStore> Pipeline<O, R> {
         }
         let record = match self.transform(identity, stored.as_ref()).await? {
             Transformed::Complete(complete) => {
+                if let Some(note) = &complete.source().color_note {
+                    tracing::warn!(
+                        bucket = %complete.identity().bucket,
+                        key = %complete.identity().key,
+                        color_space = %complete.source().color_space,
+                        note = %note,
+                        "colour profile not applied; pixels taken as sRGB"
+                    );
+                }
                 let record = Record::complete(&complete, now_ms());
                 self.store_renditions(complete).await?;
                 record

@@ -3,14 +3,16 @@
 //! Run with `scripts/bench-core.sh`, which fetches the photographs and sets
 //! `IMAGEPIPE_BENCH_IMAGES`. Throughput is reported in Mitem/s where one item is one pixel, so
 //! seconds per megapixel = 1 / (Mitem/s): decode and resize count source pixels, encode counts
-//! the pixels of the `display` rendition it encodes.
+//! the pixels of the `display` rendition it encodes. `decode_png_untagged` and
+//! `decode_png_display_p3` decode the same pixels, stored as PNG without and with a Display P3
+//! profile: their difference is what the conversion to sRGB adds.
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use divan::Bencher;
 use divan::counter::ItemsCount;
-use imagepipe_core::{Intermediate, ObjectIdentity, PipelineConfig, Raw, decode, resize};
+use imagepipe_core::{Intermediate, ObjectIdentity, PipelineConfig, Pixels, Raw, decode, resize};
 
 fn main() {
     divan::main();
@@ -20,6 +22,31 @@ struct Photo {
     name: String,
     bytes: Vec<u8>,
     decoded: Intermediate,
+    /// The decoded pixels as PNG: untagged, and tagged Display P3.
+    png_untagged: Vec<u8>,
+    png_display_p3: Vec<u8>,
+}
+
+fn png(pixels: &Pixels, icc: Option<Vec<u8>>) -> Vec<u8> {
+    use image::ImageEncoder;
+    let mut out = Vec::new();
+    let mut encoder = image::codecs::png::PngEncoder::new_with_quality(
+        &mut out,
+        image::codecs::png::CompressionType::Fast,
+        image::codecs::png::FilterType::Adaptive,
+    );
+    if let Some(icc) = icc {
+        encoder.set_icc_profile(icc).expect("PNG takes a profile");
+    }
+    let (w, h) = pixels.dimensions();
+    let (bytes, colour) = match pixels {
+        Pixels::Rgb8(image) => (image.as_raw(), image::ExtendedColorType::Rgb8),
+        Pixels::Rgba8(image) => (image.as_raw(), image::ExtendedColorType::Rgba8),
+    };
+    encoder
+        .write_image(bytes, w, h, colour)
+        .expect("PNG encodes");
+    out
 }
 
 fn photos() -> &'static [Photo] {
@@ -42,7 +69,10 @@ fn photos() -> &'static [Photo] {
                 let name = path.file_name().expect("file name").to_string_lossy().into_owned();
                 let decoded = decode(raw(&name, bytes.clone()), &PipelineConfig::default().limits)
                     .unwrap_or_else(|e| panic!("{name}: {e}"));
-                Photo { name, bytes, decoded }
+                let p3 = moxcms::ColorProfile::new_display_p3().encode().expect("profile");
+                let png_untagged = png(decoded.pixels(), None);
+                let png_display_p3 = png(decoded.pixels(), Some(p3));
+                Photo { name, bytes, decoded, png_untagged, png_display_p3 }
             })
             .collect()
     })
@@ -81,6 +111,25 @@ fn decode_source(bencher: Bencher, label: &str) {
     bencher
         .counter(source_pixels(photo))
         .with_inputs(|| raw(&photo.name, photo.bytes.clone()))
+        .bench_values(|raw| decode(raw, &limits).expect("decodes"));
+}
+
+#[divan::bench(args = photo_names(), sample_count = 10)]
+fn decode_png_untagged(bencher: Bencher, label: &str) {
+    decode_png(bencher, label, |photo| &photo.png_untagged);
+}
+
+#[divan::bench(args = photo_names(), sample_count = 10)]
+fn decode_png_display_p3(bencher: Bencher, label: &str) {
+    decode_png(bencher, label, |photo| &photo.png_display_p3);
+}
+
+fn decode_png(bencher: Bencher, label: &str, bytes: fn(&Photo) -> &Vec<u8>) {
+    let photo = photo(label);
+    let limits = PipelineConfig::default().limits;
+    bencher
+        .counter(source_pixels(photo))
+        .with_inputs(|| raw(&photo.name, bytes(photo).clone()))
         .bench_values(|raw| decode(raw, &limits).expect("decodes"));
 }
 

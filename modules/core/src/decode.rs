@@ -2,9 +2,12 @@ use std::io::Cursor;
 use std::time::Instant;
 
 use image::error::{ImageError, LimitErrorKind};
-use image::{DynamicImage, ImageDecoder, ImageReader};
+use image::metadata::Orientation;
+use image::{DynamicImage, ImageDecoder, ImageReader, RgbImage};
 use sha2::{Digest, Sha256};
 
+use crate::cmyk_jpeg::decode_stored_cmyk;
+use crate::colour::SourceColour;
 use crate::error::TransformError;
 use crate::intermediate::{Intermediate, Pixels};
 use crate::limits::Limits;
@@ -43,22 +46,38 @@ pub fn decode(raw: Raw, limits: &Limits) -> Result<Intermediate, TransformError>
         detail,
     })?;
     // A broken EXIF block must not cost the whole image: fall back to "no rotation".
-    let orientation = decoder
-        .orientation()
-        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let original = decoder.original_color_type();
     // The decoded type, not the original: a palette PNG with a tRNS chunk decodes to RGBA.
     let has_alpha = decoder.color_type().has_alpha();
+    // A profile the container cannot even hand over is as unusable as one that does not parse.
+    let icc = decoder.icc_profile().unwrap_or(None);
+    let mut colour = SourceColour::identify(icc.as_deref(), format, &bytes);
 
-    let mut image =
-        DynamicImage::from_decoder(decoder).map_err(|e| map_image_error(e, format, limits))?;
-    image.apply_orientation(orientation);
-
-    let pixels = if has_alpha {
-        Pixels::Rgba8(image.into_rgba8())
+    let stored_cmyk = if format == SourceFormat::Jpeg && colour.is_cmyk() {
+        decode_stored_cmyk(&bytes, limits)?
     } else {
-        Pixels::Rgb8(image.into_rgb8())
+        None
     };
+    let image =
+        match stored_cmyk.and_then(|samples| colour.convert_stored_cmyk(samples)) {
+            Some(rgb) => DynamicImage::ImageRgb8(
+                RgbImage::from_raw(width, height, rgb).ok_or_else(|| TransformError::Corrupt {
+                    format: format.name().to_owned(),
+                    detail: "CMYK samples do not match the image's dimensions".to_owned(),
+                })?,
+            ),
+            None => {
+                if colour.is_cmyk() {
+                    colour.not_applied("a CMYK profile on an image that does not decode as CMYK");
+                }
+                let mut image = DynamicImage::from_decoder(decoder)
+                    .map_err(|e| map_image_error(e, format, limits))?;
+                colour.convert_to_srgb(&mut image);
+                image
+            }
+        };
+    let pixels = upright_8bit(image, orientation, has_alpha);
     let (width, height) = pixels.dimensions();
     let source = SourceMetadata {
         format,
@@ -68,6 +87,8 @@ pub fn decode(raw: Raw, limits: &Limits) -> Result<Intermediate, TransformError>
         has_alpha,
         bit_depth: bits_per_channel(original),
         color_type: format!("{original:?}").to_ascii_lowercase(),
+        color_space: colour.label,
+        color_note: colour.note,
         byte_size: bytes.len() as u64,
         sha256: hex::encode(Sha256::digest(&bytes)),
     };
@@ -77,6 +98,22 @@ pub fn decode(raw: Raw, limits: &Limits) -> Result<Intermediate, TransformError>
         pixels,
         decode_time: started.elapsed(),
     })
+}
+
+/// 8-bit first, then upright: a 16-bit source is freed before the turned copy is made, so a
+/// rotation costs a second 8-bit buffer, not a second 16-bit one.
+fn upright_8bit(image: DynamicImage, orientation: Orientation, has_alpha: bool) -> Pixels {
+    let mut image = if has_alpha {
+        DynamicImage::ImageRgba8(image.into_rgba8())
+    } else {
+        DynamicImage::ImageRgb8(image.into_rgb8())
+    };
+    image.apply_orientation(orientation);
+    if has_alpha {
+        Pixels::Rgba8(image.into_rgba8())
+    } else {
+        Pixels::Rgb8(image.into_rgb8())
+    }
 }
 
 fn decoder_limits(limits: &Limits) -> image::Limits {

@@ -8,6 +8,8 @@
 //! so it is tested anywhere and shared by the Lambda function and the local job.
 #![forbid(unsafe_code)]
 
+mod cmyk_jpeg;
+mod colour;
 mod complete;
 mod config;
 mod decode;

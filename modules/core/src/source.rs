@@ -62,6 +62,16 @@ pub struct SourceMetadata {
     pub bit_depth: u8,
     /// The source's colour model as the decoder reported it, e.g. `rgb8`, `la16`, `cmyk8`.
     pub color_type: String,
+    /// The colour space the source declared: its ICC profile's description (e.g. `Display P3`),
+    /// `srgb` (PNG sRGB chunk), `png gAMA ...` (PNG gamma, with cHRM primaries when present) or
+    /// `untagged` (taken as sRGB). The pixels were converted from it to sRGB. Empty in records
+    /// written before colour management.
+    #[serde(default)]
+    pub color_space: String,
+    /// Set when the declared colour space could not be applied (e.g. a profile that does not
+    /// parse), saying why; the pixels were then taken as sRGB as they are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color_note: Option<String>,
     pub byte_size: u64,
     /// Hex SHA-256 of the source bytes: detects silent changes and duplicates across keys.
     pub sha256: String,
