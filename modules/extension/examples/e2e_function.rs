@@ -11,7 +11,10 @@ async fn main() -> Result<(), Error> {
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async move {
         let figures = json!({"bytes_in": 1_000_000, "bytes_out": 50_000, "renditions": 2});
         let request_id = event.context.request_id;
-        println!("{}", json!({ "requestId": request_id, "imagepipe_metrics": figures }));
+        println!(
+            "{}",
+            json!({ "requestId": request_id, "imagepipe_metrics": figures })
+        );
         Ok::<_, Error>(json!("ok"))
     }))
     .await

@@ -138,7 +138,11 @@ fn figures_of(line: &str) -> (String, Option<u64>, Option<u64>, Option<u64>) {
 fn back_to_back_invocations_get_their_own_figures_whatever_the_arrival_order() {
     // req-first's line arrives after req-second started; a line naming no request arrives while
     // req-second runs and must not be added to it (nor to anyone).
-    let (lines, errors) = run(&mut Aggregator::new(), Architecture::X86_64, &[BACK_TO_BACK]);
+    let (lines, errors) = run(
+        &mut Aggregator::new(),
+        Architecture::X86_64,
+        &[BACK_TO_BACK],
+    );
     assert_eq!(lines.len(), 2, "{lines:#?}");
     assert_eq!(
         figures_of(&lines[0]),

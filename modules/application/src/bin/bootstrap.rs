@@ -64,11 +64,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         let request_id = event.context.request_id;
         // Boxed: the SDK's futures nested inside the runtime's are deeper than rustc's default
         // layout recursion limit.
-        Box::pin(async move {
-            function
-                .handle(event.payload, &request_id, deadline)
-                .await
-        })
+        Box::pin(async move { function.handle(event.payload, &request_id, deadline).await })
     }))
     .await
 }
