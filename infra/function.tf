@@ -8,7 +8,7 @@ locals {
     # Read by the application (modules/application)
     IMAGEPIPE_OUTPUT_BUCKET    = aws_s3_bucket.this["output"].id
     IMAGEPIPE_RECORDS_TABLE    = aws_dynamodb_table.records.name
-    IMAGEPIPE_OUTPUT_PREFIX    = var.output_prefix
+    IMAGEPIPE_OUTPUT_PREFIX    = local.output_prefix
     IMAGEPIPE_RENDITIONS       = var.renditions
     IMAGEPIPE_MIN_REMAINING_MS = tostring(var.min_remaining_ms)
     # Read by the extension (modules/extension)

@@ -42,7 +42,7 @@ data "aws_iam_policy_document" "function" {
   statement {
     sid       = "WriteRenditions"
     actions   = ["s3:PutObject"]
-    resources = ["${aws_s3_bucket.this["output"].arn}/${var.output_prefix}*"]
+    resources = ["${aws_s3_bucket.this["output"].arn}/${local.output_prefix}*"]
   }
 
   # The record store: a consistent read and a conditional put (ConditionExpression needs nothing

@@ -44,4 +44,8 @@ locals {
 
   function_name  = var.name
   log_group_name = "/aws/lambda/${var.name}"
+
+  # The output prefix as the function reads it (trimmed, ending in "/"): the IAM grant and the
+  # environment must name the same prefix.
+  output_prefix = endswith(trimspace(var.output_prefix), "/") ? trimspace(var.output_prefix) : "${trimspace(var.output_prefix)}/"
 }

@@ -58,7 +58,7 @@ output "try_it" {
   value       = <<-EOT
     aws s3 cp ${local.try_sample_file} 's3://${aws_s3_bucket.this["input"].id}/${local.try_key}' --region ${local.try_region}
     sleep 20
-    aws s3 ls 's3://${aws_s3_bucket.this["output"].id}/${var.output_prefix}' --recursive --region ${local.try_region}
+    aws s3 ls 's3://${aws_s3_bucket.this["output"].id}/${local.output_prefix}' --recursive --region ${local.try_region}
     aws dynamodb scan --table-name ${aws_dynamodb_table.records.name} --max-items 5 --region ${local.try_region}
     aws logs tail ${aws_cloudwatch_log_group.function.name} --since 5m --region ${local.try_region}
   EOT

@@ -119,24 +119,46 @@ variable "system_log_level" {
 ################################################################################
 
 variable "output_prefix" {
-  description = "IMAGEPIPE_OUTPUT_PREFIX: key prefix of every rendition in the output bucket. The function may write only under it."
+  description = "IMAGEPIPE_OUTPUT_PREFIX: key prefix of every rendition in the output bucket (a `/` is appended when missing; surrounding whitespace is ignored). The function may write only under it."
   type        = string
   default     = "renditions/"
 
+  # The function's own rule (parse_prefix in modules/core/src/config.rs), so a value that plans
+  # is a value the function starts with; infra/tests/settings_table.json holds the cases both
+  # sides are tested on.
   validation {
-    condition     = endswith(var.output_prefix, "/") && !startswith(var.output_prefix, "/") && !can(regex("[*?]", var.output_prefix))
-    error_message = "output_prefix must end with \"/\", must not start with \"/\" and must not contain * or ?."
+    condition = (
+      can(regex("^[A-Za-z0-9._-][A-Za-z0-9._/-]*$", trimspace(var.output_prefix))) &&
+      !anytrue([for segment in split("/", trimspace(var.output_prefix)) : segment == "." || segment == ".."])
+    )
+    error_message = "output_prefix must be a relative key prefix: not empty, no leading \"/\", only A-Z a-z 0-9 - _ . / and no \".\" or \"..\" segment."
   }
 }
 
 variable "renditions" {
-  description = "IMAGEPIPE_RENDITIONS: name=WIDTHxHEIGHT,... Each rendition fits inside its box, keeps its aspect ratio and is never upscaled."
+  description = "IMAGEPIPE_RENDITIONS: name=WIDTHxHEIGHT,... (names: 1-32 of a-z 0-9 - _, each once; sides: 1-16384). Each rendition fits inside its box, keeps its aspect ratio and is never upscaled."
   type        = string
   default     = "thumb=320x320,display=1600x1600"
 
+  # The function's own rules (RenditionSpec::parse_list and ::new in modules/core/src/rendition.rs,
+  # MAX_RENDITION_SIDE = 16384), whitespace included: Rust trims what Unicode calls White_Space,
+  # which is [\t\n\v\f\r], U+0085 and \p{Z} here. infra/tests/settings_table.json holds the cases
+  # both sides are tested on.
   validation {
-    condition     = can(regex("^[A-Za-z0-9_-]+=[0-9]+x[0-9]+(,[A-Za-z0-9_-]+=[0-9]+x[0-9]+)*$", var.renditions))
-    error_message = "renditions must look like \"thumb=320x320,display=1600x1600\"."
+    condition = try(alltrue([
+      for item in split(",", trimspace(var.renditions)) : alltrue([
+        for side in slice(regex("^[\\t\\n\\v\\f\\r\\x{85}\\p{Z}]*[a-z0-9_-]{1,32}[\\t\\n\\v\\f\\r\\x{85}\\p{Z}]*=[\\t\\n\\v\\f\\r\\x{85}\\p{Z}]*\\+?([0-9]+)[\\t\\n\\v\\f\\r\\x{85}\\p{Z}]*x[\\t\\n\\v\\f\\r\\x{85}\\p{Z}]*\\+?([0-9]+)[\\t\\n\\v\\f\\r\\x{85}\\p{Z}]*$", item), 0, 2) :
+        tonumber(side) >= 1 && tonumber(side) <= 16384
+      ])
+    ]), false)
+    error_message = "renditions must be name=WIDTHxHEIGHT items separated by commas (for example \"thumb=320x320,display=1600x1600\"): names of 1-32 characters from a-z 0-9 - _, sides from 1 to 16384."
+  }
+
+  validation {
+    condition = try(length(distinct([
+      for item in split(",", trimspace(var.renditions)) : regex("^[\\t\\n\\v\\f\\r\\x{85}\\p{Z}]*([^=]*?)[\\t\\n\\v\\f\\r\\x{85}\\p{Z}]*=", item)[0]
+    ])) == length(split(",", trimspace(var.renditions))), false)
+    error_message = "renditions must not name a rendition twice."
   }
 }
 

@@ -75,7 +75,7 @@ invoke() {
 batch() {
   local id=bench-$1
   printf '[{"time":"2026-01-01T00:00:00.000Z","type":"platform.start","record":{"requestId":"%s"}},' "$id"
-  printf '{"time":"2026-01-01T00:00:00.001Z","type":"function","record":"{\\"imagepipe_metrics\\":{\\"bytes_in\\":1000000,\\"bytes_out\\":50000,\\"renditions\\":2}}"},'
+  printf '{"time":"2026-01-01T00:00:00.001Z","type":"function","record":"{\\"requestId\\":\\"%s\\",\\"imagepipe_metrics\\":{\\"bytes_in\\":1000000,\\"bytes_out\\":50000,\\"renditions\\":2}}"},' "$id"
   printf '{"time":"2026-01-01T00:00:00.002Z","type":"platform.runtimeDone","record":{"requestId":"%s","status":"success","metrics":{"durationMs":2.0}}},' "$id"
   printf '{"time":"2026-01-01T00:00:00.003Z","type":"platform.report","record":{"requestId":"%s","status":"success","metrics":{"durationMs":2.0,"billedDurationMs":3,"memorySizeMB":1024,"maxMemoryUsedMB":40}}}]' "$id"
 }

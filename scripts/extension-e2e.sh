@@ -73,21 +73,29 @@ post() {
 }
 post "@$fixtures/cold_start.json"
 post "@$fixtures/malformed.json"
+post "@$fixtures/back_to_back.json"
 post 'this is not JSON'
 post '[{"time":"2026-01-01T00:05:00.000Z","type":"platform.start","record":{"requestId":"req-late"}},{"time":"2026-01-01T00:05:00.020Z","type":"platform.runtimeDone","record":{"requestId":"req-late","status":"success","metrics":{"durationMs":20.0}}}]'
 sleep 0.5
 kill -0 "$extension_pid" 2>/dev/null || die "the extension died on a malformed batch"
 
 reported() { grep -c "\"reported\":$1" "$work/emf.jsonl" || true; }
-[ "$(reported true)" = 2 ] || { cat "$work/emf.jsonl"; die "expected 2 reported lines before SHUTDOWN"; }
+[ "$(reported true)" = 4 ] || { cat "$work/emf.jsonl"; die "expected 4 reported lines before SHUTDOWN"; }
 grep -q '"requestId":"req-cold".*' "$work/emf.jsonl" || die "no line for req-cold"
 grep '"requestId":"req-cold"' "$work/emf.jsonl" | grep -q '"EstimatedCost":0.0000168667,' \
   || die "req-cold cost is not 1 GB-s at x86_64 + one request"
 grep '"requestId":"req-cold"' "$work/emf.jsonl" | grep -q '"CompressionRatio":20.0,' \
   || die "req-cold compression ratio is not 20"
-[ "$(grep -c 'dropped telemetry' "$work/extension.err")" = 6 ] \
-  || { cat "$work/extension.err"; die "expected 6 dropped-telemetry diagnostics (5 records, 1 batch)"; }
-echo "telemetry: 2 invocations reported, 6 bad inputs dropped, extension alive"
+# Back to back: each invocation keeps its own figures although req-first's line arrived after
+# req-second started, and the line naming no request is dropped, added to neither.
+grep '"requestId":"req-first"' "$work/emf.jsonl" | grep -q '"BytesIn":4000,' \
+  || die "req-first did not get its own figures"
+grep '"requestId":"req-second"' "$work/emf.jsonl" | grep -q '"BytesIn":2000,' \
+  || die "req-second's figures are not its own (a line naming no request was added to it?)"
+[ "$(grep -c 'dropped telemetry' "$work/extension.err")" = 7 ] \
+  || { cat "$work/extension.err"; die "expected 7 dropped-telemetry diagnostics (6 records, 1 batch)"; }
+grep -q 'names no `requestId`' "$work/extension.err" || die "the line naming no request was not reported as such"
+echo "telemetry: 4 invocations reported (2 back to back, each with its own figures), 7 bad inputs dropped (one figures line naming no request), extension alive"
 
 # Stopping watch stops the function instance it started, which sends SHUTDOWN to the extension.
 shutdown_started=$(date +%s%N)

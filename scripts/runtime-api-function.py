@@ -18,7 +18,7 @@ while True:
     if work_seconds:
         time.sleep(work_seconds)
     figures = {"bytes_in": 1000000, "bytes_out": 50000, "renditions": 2}
-    print(json.dumps({"imagepipe_metrics": figures}), flush=True)
+    print(json.dumps({"requestId": request_id, "imagepipe_metrics": figures}), flush=True)
     response = urllib.request.Request(
         f"{base}/invocation/{request_id}/response", data=b'"ok"', method="POST"
     )

@@ -1,5 +1,7 @@
 # What the stack refuses to plan: every variable validation and precondition, each with a value
 # it must reject (expect_failures fails the run if the plan goes through, or fails elsewhere).
+# output_prefix and renditions are tested on the table the function's validator is tested on
+# (settings_table.json; scripts/infra-check.sh generates those runs).
 
 mock_provider "aws" {
   source          = "./tests/mocks"
@@ -36,26 +38,6 @@ run "rejects_name_upper_case" {
   expect_failures = [var.name]
 }
 
-run "rejects_output_prefix_without_slash" {
-  command = plan
-
-  variables {
-    output_prefix = "renditions"
-  }
-
-  expect_failures = [var.output_prefix]
-}
-
-run "rejects_output_prefix_absolute" {
-  command = plan
-
-  variables {
-    output_prefix = "/renditions/"
-  }
-
-  expect_failures = [var.output_prefix]
-}
-
 run "rejects_input_prefix_wildcard" {
   command = plan
 
@@ -84,16 +66,6 @@ run "rejects_maximum_concurrency_below_sqs_minimum" {
   }
 
   expect_failures = [var.maximum_concurrency]
-}
-
-run "rejects_renditions_without_box" {
-  command = plan
-
-  variables {
-    renditions = "thumb=320"
-  }
-
-  expect_failures = [var.renditions]
 }
 
 run "rejects_extra_environment_not_imagepipe" {

@@ -367,16 +367,22 @@ def sqs_event(messages, queue_arn):
     }
 
 
+def s3_sequencer(n):
+    """The `n`th of increasing sequencers in the shape S3 sends: upper-case hex, 18 digits."""
+    return f"{0x0062E9A8F5C3B4A100 + n:018X}"
+
+
 def s3_event(head, key, sequencer):
-    """The S3 notification real S3 sends for the object version `head` (a HeadObject answer)
-    describes, with the version id and sequencer moto's own events lack."""
+    """The S3 notification real S3 sends for the object version `head` (a HeadObject or
+    PutObject answer with ContentLength) describes, with the version id and sequencer moto's own
+    events lack. `sequencer`: the hex string itself, or a number (16 hex digits)."""
     return {"Records": [{
         "eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
         "s3": {"bucket": {"name": INPUT_BUCKET}, "object": {
             # S3 form-URL-encodes keys in events.
             "key": quote_plus(key, safe=""), "size": head["ContentLength"],
             "eTag": head["ETag"].strip('"'), "versionId": head.get("VersionId"),
-            "sequencer": f"{sequencer:016X}"}}}]}
+            "sequencer": sequencer if isinstance(sequencer, str) else f"{sequencer:016X}"}}}]}
 
 
 # Receipt handles of messages a plan adds itself (replays): never deleted from the queue.
@@ -430,6 +436,38 @@ def drain(emulator, function, bodies, batch_size=4, timeout=600, plan=None, rede
                     VisibilityTimeout=redeliver_after,
                 )
     raise Failure("the queue did not drain in time")
+
+
+def drain_concurrently(emulator, functions, batch_size=4, timeout=600, plan=None,
+                       redeliver_after=None):
+    """`drain` with one poller per function instance, all on the same queue at once, as the
+    event source mapping runs concurrent batches on Lambda's concurrent instances. `plan` is
+    shared (called under a lock). Returns every poller's batch responses."""
+    import threading
+    lock = threading.Lock()
+
+    def locked_plan(received):
+        with lock:
+            return plan(received)
+
+    results, errors = [], []
+
+    def poll(function):
+        try:
+            results.extend(drain(emulator, function, {}, batch_size=batch_size, timeout=timeout,
+                                 plan=locked_plan if plan else None,
+                                 redeliver_after=redeliver_after))
+        except Exception as error:  # noqa: BLE001 - re-raised below, in the caller's thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=poll, args=(f,), daemon=True) for f in functions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return results
 
 
 def object_id(key):
@@ -504,12 +542,13 @@ def event_keys(body):
     return [unquote_plus(r["s3"]["object"]["key"]) for r in document.get("Records", []) if "s3" in r]
 
 
-def written_counts(function_output):
+def written_counts(function_output, write="Written"):
     """How many times the function wrote a record per object id (the `recorded` log lines with
-    `write=Written`): twice means a redelivery or a late event was processed again."""
+    `write=Written`): twice means a redelivery or a late event was processed again. With
+    write="Stale": how many writes the store refused as older than its record."""
     counts = {}
     for line in ANSI.sub("", function_output).splitlines():
-        if " recorded" not in line or "write=Written" not in line:
+        if " recorded" not in line or f"write={write}" not in line:
             continue
         match = re.search(r"object=(\S+)", line)
         if match:
@@ -520,11 +559,12 @@ def written_counts(function_output):
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-def reconcile(emulator, expected, work, function_output, decode_threads=2):
+def reconcile(emulator, expected, work, function_output, decode_threads=2, writes_allowed=None):
     """Every object has exactly one record with the expected outcome, or sits in the DLQ.
 
     `expected`: key -> ("complete", None) | ("failed", kinds) | ("dlq", None). Returns a summary
-    (counts, outputs no record names)."""
+    (counts, outputs no record names). `writes_allowed`: key -> how many record writes that key
+    may see (one per version when versions race on concurrent instances); 1 for the others."""
     records = emulator.records()
     expected_records = {object_id(k): k for k, (status, _) in expected.items() if status != "dlq"}
     missing = sorted(set(expected_records) - set(records))
@@ -540,7 +580,8 @@ def reconcile(emulator, expected, work, function_output, decode_threads=2):
     check(len(dead_keys) == len(dead), f"{len(dead) - len(dead_keys)} DLQ messages are not S3 notifications")
 
     writes = written_counts(function_output)
-    twice = {oid: n for oid, n in writes.items() if n > 1}
+    allowed = {object_id(k): n for k, n in (writes_allowed or {}).items()}
+    twice = {oid: n for oid, n in writes.items() if n > allowed.get(oid, 1)}
     check(not twice, f"processed into a record more than once: {dict(list(twice.items())[:10])}")
 
     def check_one(item):
@@ -565,6 +606,8 @@ def reconcile(emulator, expected, work, function_output, decode_threads=2):
         "renditions": len(named),
         "orphan_outputs": sorted(outputs - named),
         "records_written": sum(writes.values()),
+        "duplicated": len(twice),
+        "lost": len(missing),
     }
     for item in records.values():
         outcome = item["status"]["S"]
@@ -598,26 +641,44 @@ class Stack:
         return self.emulator
 
     def start_function(self):
-        watch_port = start_watch(self.processes)
-        env = function_env(f"http://127.0.0.1:{watch_port}/.rt",
-                           self.function_endpoint or self.endpoint, **self.extra_env)
-        argv = shlex.split(self.runner) + [self.binary]
-        self.function_process, self.function_log = self.processes.start("function", argv, env=env)
-        wait_for(lambda: "initialised" in Path(self.function_log).read_text(errors="replace"),
-                 "the function's init", timeout=120, process=self.function_process,
-                 log_path=self.function_log)
-        self.function = Function.at_watch(watch_port)
-        log(f"function {' '.join(argv)} initialised against the Runtime API of cargo lambda watch")
-        return self.function
+        """The function (the first instance), under its own `cargo lambda watch`."""
+        return self.start_functions(1)[0]
+
+    def start_functions(self, count):
+        """`count` function processes, each under its own `cargo lambda watch` (one Lambda
+        execution environment each), started together. Returns their invokers."""
+        started = []
+        for index in range(count):
+            watch_port = start_watch(self.processes)
+            env = function_env(f"http://127.0.0.1:{watch_port}/.rt",
+                               self.function_endpoint or self.endpoint, **self.extra_env)
+            argv = shlex.split(self.runner) + [self.binary]
+            name = "function" if index == 0 else f"function-{index}"
+            process, log_path = self.processes.start(name, argv, env=env)
+            started.append((process, log_path, watch_port))
+        for process, log_path, _ in started:
+            wait_for(lambda: "initialised" in Path(log_path).read_text(errors="replace"),
+                     "the function's init", timeout=120, process=process, log_path=log_path)
+        self.instances = [(process, log_path) for process, log_path, _ in started]
+        self.function_process, self.function_log = self.instances[0]
+        self.functions = [Function.at_watch(port) for _, _, port in started]
+        self.function = self.functions[0]
+        log(f"{count} x function {' '.join(argv)} initialised, each against the Runtime API of "
+            "its own cargo lambda watch")
+        return self.functions
 
     def function_pid(self):
         return function_pid(self.function_process, self.binary)
 
+    def function_pids(self):
+        return [function_pid(process, self.binary) for process, _ in self.instances]
+
     def function_alive(self):
-        return self.function_process.poll() is None
+        return all(process.poll() is None for process, _ in self.instances)
 
     def function_output(self):
-        return Path(self.function_log).read_text(errors="replace")
+        """Every instance's log, one after the other."""
+        return "".join(Path(log_path).read_text(errors="replace") for _, log_path in self.instances)
 
     def run(self, body):
         """Runs body(), ends every process, keeps the logs (and prints their tails) on failure.

@@ -21,9 +21,9 @@ import uuid
 from pathlib import Path
 
 from harness import (
-    INPUT_BUCKET, MAX_RECEIVE_COUNT, RENDITIONS, SAMPLES, UPLOAD_PREFIX, Stack,
+    INPUT_BUCKET, MAX_RECEIVE_COUNT, RENDITIONS, SAMPLES, TABLE, UPLOAD_PREFIX, Stack,
     check, check_complete, check_failed, check_unchanged, drain, log, object_id, peak_rss_kib,
-    percentile, s3_event, sqs_event,
+    percentile, s3_event, sqs_event, written_counts,
 )
 
 # Good inputs: every sample image, plus keys that need decoding (space, plus, unicode).
@@ -141,6 +141,10 @@ def main():
         log(f"{replaced}: new version recorded ({newer['version_id']['S'][:12]}...), "
             "its predecessor's late event acknowledged without replacing it")
 
+        # 3b. Events carrying sequencers, as real S3 sends them, so the record write is the
+        #     conditional one: newest wins whatever the arrival order.
+        sequenced_events(emulator, function, stack)
+
         pid = stack.function_pid()
         if not args.quick:
             measure_latency(emulator, function, pid, args.latency_rounds)
@@ -158,7 +162,82 @@ def main():
         check("panicked" not in function_output, "the function log shows a panic")
         log("SIGTERM: graceful shutdown hook ran, exit 0")
 
+        # 5. Every metrics line names the invocation it belongs to (the extension attributes
+        #    figures by that id only).
+        lines = [json.loads(line) for line in function_output.splitlines()
+                 if line.startswith("{") and '"imagepipe_metrics"' in line]
+        check(lines, "the function printed no imagepipe_metrics line")
+        unnamed = [line for line in lines if not line.get("requestId")]
+        check(not unnamed, f"{len(unnamed)} of {len(lines)} metrics lines name no requestId: {unnamed[:3]}")
+        requests = {line["requestId"] for line in lines}
+        check(len(requests) > 1, f"every metrics line names the same request {requests}")
+        log(f"{len(lines)} imagepipe_metrics lines, each naming its invocation ({len(requests)} request ids)")
+
     stack.run(scenario)
+
+
+# Sequencers of three versions of one key, in the shape S3 sends (upper-case hex; lengths differ,
+# so they order only as numbers: "FFFF..." < "1000...") and one more for a fourth version.
+SEQUENCERS = ["FFFFFFFFFFFFFFFF", "10000000000000000", "10000000000000A00", "1FFFFFFFFFFFFFFFF"]
+
+
+def sequencer_order(sequencer):
+    """The record's `sequencer_order` attribute for `sequencer`: zero-padded to 32 digits."""
+    return sequencer.lstrip("0").upper().rjust(32, "0")
+
+
+def sequenced_events(emulator, function, stack):
+    """Versions 1, 3, 2 (late) of one key, then a redelivery of 3, through SQS with sequencers:
+    the record follows the newest event only. Then a fourth version's event that only the
+    DynamoDB condition can refuse (the stored sequencer_order is raised past it, the record's own
+    sequencer is not, so the pipeline's read-first check lets it through): moto evaluates the
+    condition and the write is refused."""
+    key = "sequenced/ordered.png"  # outside the notification prefix: only these events name it
+    images = ["logo-alpha.png", "coffee.webp", "astronaut-palette.gif", "astronaut.jpg"]
+    events = []
+    for image, sequencer in zip(images, SEQUENCERS):
+        body = (SAMPLES / "images" / image).read_bytes()
+        emulator.s3.put_object(Bucket=INPUT_BUCKET, Key=key, Body=body)
+        head = emulator.s3.head_object(Bucket=INPUT_BUCKET, Key=key)
+        events.append((head["VersionId"], s3_event(head, key, sequencer), sequencer))
+
+    def deliver(index):
+        emulator.sqs.send_message(QueueUrl=emulator.queue_url, MessageBody=json.dumps(events[index][1]))
+        responses = drain(emulator, function, {})
+        check(all(not failed for _, failed in responses), f"event {index + 1} was handed back: {responses}")
+        return emulator.record(key)
+
+    def check_holds(item, index, what):
+        version, _, sequencer = events[index]
+        check(item is not None, f"{what}: no record")
+        check(item["version_id"]["S"] == version,
+              f"{what}: the record holds {item['version_id']['S']}, expected version {index + 1} ({version})")
+        check(item.get("sequencer_order", {}).get("S") == sequencer_order(sequencer),
+              f"{what}: sequencer_order {item.get('sequencer_order')} is not {sequencer_order(sequencer)} "
+              "(the conditional write did not run)")
+
+    check_holds(deliver(0), 0, "version 1")
+    check_holds(deliver(2), 2, "version 3 after 1")
+    newest = deliver(1)
+    check_holds(newest, 2, "version 2 arriving after 3")
+    check_unchanged({key: newest}, {key: deliver(2)}, "a redelivery of the newest event")
+
+    # Only the condition can refuse this one.
+    raised = sequencer_order("20000000000000000")
+    emulator.dynamodb.update_item(
+        TableName=TABLE, Key={"object_id": {"S": object_id(key)}},
+        UpdateExpression="SET sequencer_order = :raised",
+        ExpressionAttributeValues={":raised": {"S": raised}},
+    )
+    before = emulator.record(key)
+    stale_before = written_counts(stack.function_output(), write="Stale").get(object_id(key), 0)
+    after = deliver(3)
+    check_unchanged({key: before}, {key: after}, "an event the DynamoDB condition must refuse")
+    stale = written_counts(stack.function_output(), write="Stale").get(object_id(key), 0)
+    check(stale == stale_before + 1, f"the function did not report the refused write as Stale ({stale})")
+    log(f"{key}: events with sequencers via SQS (lengths 16-17 hex digits): versions 1, 3, then 2 "
+        "late, then 3 again: the record holds version 3 with its sequencer_order; a 4th event "
+        "refused by DynamoDB's condition alone (write=Stale), record unchanged")
 
 
 def _event_key(body):

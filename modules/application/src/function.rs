@@ -12,9 +12,9 @@ use std::time::{Duration, SystemTime};
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use imagepipe_adapters::{ObjectStore, PutOutcome, RecordStore};
-use imagepipe_core::RecordStatus;
 use serde_json::{Value, json};
 
+use crate::metrics_line::metrics_line;
 use crate::pipeline::{Outcome, Pipeline};
 use crate::s3_notification::{Notification, parse_notification, parse_notification_body};
 
@@ -74,17 +74,23 @@ impl<O: ObjectStore, R: RecordStore> Function<O, R> {
         }
     }
 
-    /// Handles one invocation that must finish by `deadline`.
-    pub async fn handle(&self, event: Value, deadline: SystemTime) -> Result<Value, FunctionError> {
+    /// Handles one invocation (Lambda's `request_id`, which the metrics lines name) that must
+    /// finish by `deadline`.
+    pub async fn handle(
+        &self,
+        event: Value,
+        request_id: &str,
+        deadline: SystemTime,
+    ) -> Result<Value, FunctionError> {
         if is_sqs_event(&event) {
             let event: SqsEvent = serde_json::from_value(event)
                 .map_err(|e| FunctionError::MalformedSqsEvent(e.to_string()))?;
-            let response = self.handle_sqs(event, deadline).await?;
+            let response = self.handle_sqs(event, request_id, deadline).await?;
             return Ok(serde_json::to_value(response).unwrap_or_default());
         }
         let notification = parse_notification(&event)
             .map_err(|e| FunctionError::UnrecognizedEvent(e.to_string()))?;
-        let settlement = self.settle(notification, deadline).await;
+        let settlement = self.settle(notification, request_id, deadline).await;
         match settlement.retry.first() {
             None => Ok(json!({ "objects": settlement.objects })),
             Some(first) => Err(FunctionError::Retry {
@@ -98,13 +104,17 @@ impl<O: ObjectStore, R: RecordStore> Function<O, R> {
     async fn handle_sqs(
         &self,
         event: SqsEvent,
+        request_id: &str,
         deadline: SystemTime,
     ) -> Result<SqsBatchResponse, FunctionError> {
         let mut failed_ids = Vec::new();
         let mut unidentified = 0;
         for message in &event.records {
             let message_id = message.message_id.clone();
-            let reasons = self.handle_message(message, deadline).await.retry;
+            let reasons = self
+                .handle_message(message, request_id, deadline)
+                .await
+                .retry;
             if reasons.is_empty() {
                 continue;
             }
@@ -135,10 +145,15 @@ impl<O: ObjectStore, R: RecordStore> Function<O, R> {
         Ok(response)
     }
 
-    async fn handle_message(&self, message: &SqsMessage, deadline: SystemTime) -> Settlement {
+    async fn handle_message(
+        &self,
+        message: &SqsMessage,
+        request_id: &str,
+        deadline: SystemTime,
+    ) -> Settlement {
         let body = message.body.as_deref().unwrap_or_default();
         match parse_notification_body(body) {
-            Ok(notification) => self.settle(notification, deadline).await,
+            Ok(notification) => self.settle(notification, request_id, deadline).await,
             // Not an S3 notification: nothing can be recorded for it, so it is retried until
             // the redrive policy parks it in the dead-letter queue where someone can look.
             Err(error) => Settlement {
@@ -149,7 +164,12 @@ impl<O: ObjectStore, R: RecordStore> Function<O, R> {
     }
 
     /// Processes every object of a notification, in order, until the deadline gets close.
-    async fn settle(&self, notification: Notification, deadline: SystemTime) -> Settlement {
+    async fn settle(
+        &self,
+        notification: Notification,
+        request_id: &str,
+        deadline: SystemTime,
+    ) -> Settlement {
         let records = match notification {
             Notification::Test => {
                 tracing::info!("S3 test event (notification configured); nothing to do");
@@ -187,7 +207,7 @@ impl<O: ObjectStore, R: RecordStore> Function<O, R> {
             }
             let object_id = identity.object_id();
             match self.pipeline.process(identity).await {
-                Ok(outcome) => log_outcome(&object_id, &outcome),
+                Ok(outcome) => log_outcome(request_id, &object_id, &outcome),
                 Err(error) => {
                     tracing::warn!(object = %object_id, %error, "transient failure; will be retried");
                     settlement.retry.push(error.to_string());
@@ -226,7 +246,7 @@ fn is_sqs_event(event: &Value) -> bool {
 
 /// Logs the outcome, and for each record written the `imagepipe_metrics` line the extension
 /// sums per invocation (printed as bare JSON on stdout, the format it reads in both log modes).
-fn log_outcome(object_id: &str, outcome: &Outcome) {
+fn log_outcome(request_id: &str, object_id: &str, outcome: &Outcome) {
     match outcome {
         Outcome::Recorded { record, write } => {
             let bytes_out: u64 = record.renditions.iter().map(|r| r.bytes).sum();
@@ -240,19 +260,7 @@ fn log_outcome(object_id: &str, outcome: &Outcome) {
                 "recorded"
             );
             if *write == PutOutcome::Written {
-                let renditions = if record.status == RecordStatus::Complete {
-                    record.renditions.len()
-                } else {
-                    0
-                };
-                println!(
-                    "{}",
-                    json!({"imagepipe_metrics": {
-                        "bytes_in": record.identity.size,
-                        "bytes_out": bytes_out,
-                        "renditions": renditions,
-                    }})
-                );
+                println!("{}", metrics_line(request_id, record));
             }
         }
         Outcome::AlreadyRecorded { status } => {

@@ -9,6 +9,7 @@
 mod function;
 pub mod function_config;
 pub mod local_job;
+mod metrics_line;
 mod pipeline;
 pub mod s3_notification;
 pub mod sdk_timeouts;

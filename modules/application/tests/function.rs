@@ -97,7 +97,7 @@ impl World {
 
     async fn handle(&self, event: Value) -> Result<Value, FunctionError> {
         let deadline = SystemTime::now() + Duration::from_secs(300);
-        self.function.handle(event, deadline).await
+        self.function.handle(event, "test-request", deadline).await
     }
 
     fn records(&self) -> Vec<Record> {
@@ -311,7 +311,7 @@ async fn near_the_deadline_nothing_new_is_started() {
     let deadline = SystemTime::now() + Duration::from_millis(500);
     let response = world
         .function
-        .handle(event, deadline)
+        .handle(event, "test-request", deadline)
         .await
         .expect("partial");
     assert_eq!(failed_ids(&response), ["a", "b"]);

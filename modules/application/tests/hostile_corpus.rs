@@ -108,7 +108,7 @@ async fn every_corpus_case_ends_as_one_record_of_the_expected_outcome() {
     for batch in messages.chunks(10) {
         let deadline = SystemTime::now() + Duration::from_secs(600);
         let response = function
-            .handle(json!({ "Records": batch }), deadline)
+            .handle(json!({ "Records": batch }), "corpus-request", deadline)
             .await
             .expect("an SQS batch is always answered");
         assert_eq!(

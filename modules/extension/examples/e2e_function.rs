@@ -8,9 +8,13 @@ use serde_json::{Value, json};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    lambda_runtime::run(service_fn(|_event: LambdaEvent<Value>| async {
+    lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async move {
         let figures = json!({"bytes_in": 1_000_000, "bytes_out": 50_000, "renditions": 2});
-        println!("{}", json!({ "imagepipe_metrics": figures }));
+        let request_id = event.context.request_id;
+        println!(
+            "{}",
+            json!({ "requestId": request_id, "imagepipe_metrics": figures })
+        );
         Ok::<_, Error>(json!("ok"))
     }))
     .await

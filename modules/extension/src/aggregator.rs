@@ -8,7 +8,7 @@ use crate::telemetry::{TelemetryRecord, TimedRecord};
 pub struct Aggregator {
     /// An init reported before the invocation that paid for it.
     unclaimed_init_ms: Option<f64>,
-    /// In arrival order, so the last one is the invocation running now.
+    /// Oldest first: the first one is the invocation a pending init belongs to.
     open: Vec<InvocationMetrics>,
 }
 
@@ -43,14 +43,10 @@ impl Aggregator {
                 None
             }
             TelemetryRecord::Figures(line) => {
-                // Text-format lines name no request: they belong to the invocation running now.
-                let invocation = match line.request_id {
-                    Some(request_id) => Some(self.open_invocation(&request_id, time_ms)),
-                    None => self.open.last_mut(),
-                };
-                if let Some(invocation) = invocation {
-                    invocation.figures.get_or_insert_default().add(line.figures);
-                }
+                // By the request the line names, never by arrival: a line can arrive after the
+                // next invocation started.
+                let invocation = self.open_invocation(&line.request_id, time_ms);
+                invocation.figures.get_or_insert_default().add(line.figures);
                 None
             }
             TelemetryRecord::Report {

@@ -1,7 +1,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::pipeline_figures::{FiguresLine, find_figures};
+use crate::pipeline_figures::{FiguresError, FiguresLine, find_figures};
 
 /// The Telemetry API records the metrics are derived from; every other type is `Ignored`.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,6 +64,12 @@ pub enum TelemetryError {
         kind: String,
         #[source]
         source: serde_json::Error,
+    },
+    #[error("telemetry record {index} (function): {source}")]
+    BadFigures {
+        index: usize,
+        #[source]
+        source: FiguresError,
     },
 }
 
@@ -170,7 +176,9 @@ fn parse_record(index: usize, item: Value) -> Result<TimedRecord, TelemetryError
                 metrics: report.metrics,
             }
         }
-        "function" => match find_figures(&envelope.record).map_err(bad_record)? {
+        "function" => match find_figures(&envelope.record)
+            .map_err(|source| TelemetryError::BadFigures { index, source })?
+        {
             Some(line) => TelemetryRecord::Figures(line),
             None => TelemetryRecord::Ignored,
         },

@@ -1,8 +1,10 @@
 //! Telemetry fixtures in, exact EMF lines out: the whole library path `main.rs` drives.
 
+use imagepipe_extension::pipeline_figures::FiguresError;
 use imagepipe_extension::{
     Aggregator, Architecture, Config, EmfRenderer, InvocationMetrics, TelemetryError, parse_batch,
 };
+use serde_json::Value;
 
 fn config(architecture: Architecture) -> Config {
     let architecture = architecture.as_str().to_owned();
@@ -42,6 +44,7 @@ fn run(
 const COLD_START: &str = include_str!("fixtures/cold_start.json");
 const WARM: &str = include_str!("fixtures/warm.json");
 const MALFORMED: &str = include_str!("fixtures/malformed.json");
+const BACK_TO_BACK: &str = include_str!("fixtures/back_to_back.json");
 
 #[test]
 fn a_cold_start_then_a_warm_invocation_on_x86_64() {
@@ -106,13 +109,58 @@ fn a_malformed_batch_drops_only_its_bad_records() {
     ));
     assert!(matches!(
         errors[4],
-        TelemetryError::BadRecord { index: 4, .. }
+        TelemetryError::BadFigures {
+            index: 4,
+            source: FiguresError::Malformed(_)
+        }
     ));
     // The good report survives: 10.24 s * 10 GB * 0.0000166667 + 0.0000002 = 0.00170687008.
     assert_eq!(lines.len(), 1);
     assert_eq!(
         lines[0],
         r#"{"Architecture":"x86_64","BilledDuration":10240,"ColdStart":1,"Duration":10240.0,"EstimatedCost":0.00170687008,"FunctionName":"thumbs","InitDuration":12.5,"MaxMemoryUsed":9000,"MemorySize":10240,"_aws":{"CloudWatchMetrics":[{"Dimensions":[["FunctionName"]],"Metrics":[{"Name":"ColdStart","Unit":"Count"},{"Name":"InitDuration","Unit":"Milliseconds"},{"Name":"Duration","Unit":"Milliseconds"},{"Name":"BilledDuration","Unit":"Milliseconds"},{"Name":"MaxMemoryUsed","Unit":"Megabytes"},{"Name":"MemorySize","Unit":"Megabytes"},{"Name":"EstimatedCost","Unit":"None"}],"Namespace":"imagepipe"}],"Timestamp":1767225720010},"reported":true,"requestId":"req-ok","status":"timeout"}"#
+    );
+}
+
+/// Figures of one rendered EMF line: (requestId, BytesIn, BytesOut, Renditions).
+fn figures_of(line: &str) -> (String, Option<u64>, Option<u64>, Option<u64>) {
+    let value: Value = serde_json::from_str(line).expect("an EMF line is JSON");
+    let number = |name: &str| value.get(name).and_then(Value::as_u64);
+    (
+        value["requestId"].as_str().expect("requestId").to_owned(),
+        number("BytesIn"),
+        number("BytesOut"),
+        number("Renditions"),
+    )
+}
+
+#[test]
+fn back_to_back_invocations_get_their_own_figures_whatever_the_arrival_order() {
+    // req-first's line arrives after req-second started; a line naming no request arrives while
+    // req-second runs and must not be added to it (nor to anyone).
+    let (lines, errors) = run(
+        &mut Aggregator::new(),
+        Architecture::X86_64,
+        &[BACK_TO_BACK],
+    );
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    assert_eq!(
+        figures_of(&lines[0]),
+        ("req-first".to_owned(), Some(4000), Some(1000), Some(2))
+    );
+    assert_eq!(
+        figures_of(&lines[1]),
+        ("req-second".to_owned(), Some(2000), Some(1000), Some(2))
+    );
+    assert!(
+        matches!(
+            errors[..],
+            [TelemetryError::BadFigures {
+                index: 4,
+                source: FiguresError::NoRequestId
+            }]
+        ),
+        "{errors:?}"
     );
 }
 

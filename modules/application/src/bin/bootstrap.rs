@@ -61,9 +61,10 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let function = &function;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let deadline = invocation_deadline(event.context.deadline, SystemTime::now());
+        let request_id = event.context.request_id;
         // Boxed: the SDK's futures nested inside the runtime's are deeper than rustc's default
         // layout recursion limit.
-        Box::pin(function.handle(event.payload, deadline))
+        Box::pin(async move { function.handle(event.payload, &request_id, deadline).await })
     }))
     .await
 }
