@@ -91,10 +91,17 @@ fn converts_good_images_and_records_hostile_ones_as_failed_without_crashing() {
         let record = by_key(key);
         assert_eq!(record.status, RecordStatus::Complete, "{key}");
         assert_eq!(record.renditions.len(), 2);
-        let placeholder = record.placeholder.as_ref().expect("complete records have one");
+        let placeholder = record
+            .placeholder
+            .as_ref()
+            .expect("complete records have one");
         // `#rrggbbaa` for the logo with transparency, `#rrggbb` for the photos.
         let digits = if key.contains("alpha") { 8 } else { 6 };
-        assert_eq!(placeholder.average_color.len(), 1 + digits, "{key}: {placeholder:?}");
+        assert_eq!(
+            placeholder.average_color.len(),
+            1 + digits,
+            "{key}: {placeholder:?}"
+        );
         assert!(!placeholder.thumbhash.is_empty(), "{key}");
         for rendition in &record.renditions {
             let file = output.join(&rendition.key);
