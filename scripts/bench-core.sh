@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Decode / resize / encode throughput of the core crate on real photographs, at the default
-# settings. The photographs are scikit-image's bundled samples (public domain / CC0), fetched
-# from PyPI into target/ at run time rather than committed.
+# Decode / resize / encode throughput of the core crate on real photographs, and what the
+# record's placeholder costs beside the encode, at the default settings. The photographs are
+# scikit-image's bundled samples (public domain / CC0), fetched from PyPI into target/ at run
+# time rather than committed.
 #
 #   scripts/bench-core.sh            # all stages
 #   scripts/bench-core.sh encode     # extra arguments go to divan (a filter, --sample-count...)

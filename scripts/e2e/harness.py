@@ -5,6 +5,7 @@ the loop that plays Lambda's SQS event source mapping, and the checks of records
 S3 holds. Used by run.py (the e2e suite), fault_run.py and load_run.py.
 """
 
+import base64
 import contextlib
 import hashlib
 import json
@@ -485,6 +486,7 @@ def check_complete(emulator, key, item, work):
     """A complete record's renditions exist, match the record and decode with avifdec.
     Returns the rendition keys."""
     check(item["status"]["S"] == "complete", f"{key}: {item['status']} {item.get('failure')}")
+    check_placeholder(key, item)
     renditions = item["renditions"]["L"]
     check(len(renditions) == len(RENDITIONS.split(",")), f"{key}: {len(renditions)} renditions")
     keys = []
@@ -518,6 +520,22 @@ def check_failed(key, item, kinds):
     check(failure["kind"]["S"] in kinds, f"{key}: kind {failure['kind']} not in {kinds}")
     check(len(failure["reason"]["S"]) > 10, f"{key}: reason too short: {failure['reason']}")
     check("renditions" not in item, f"{key}: a failed record has renditions")
+    check("placeholder" not in item, f"{key}: a failed record has a placeholder")
+
+
+def check_placeholder(key, item):
+    """A complete record's placeholder (docs/RECORD.md): padded standard base64 of a ThumbHash
+    (at least its 5-byte header) and a CSS hex average colour."""
+    check("placeholder" in item, f"{key}: a complete record has no placeholder")
+    fields = item["placeholder"]["M"]
+    try:
+        thumbhash = base64.b64decode(fields["thumbhash"]["S"], validate=True)
+    except ValueError as error:  # binascii.Error is one
+        raise Failure(f"{key}: thumbhash {fields['thumbhash']} is not padded base64: {error}")
+    check(5 <= len(thumbhash) <= 25, f"{key}: thumbhash of {len(thumbhash)} bytes")
+    colour = fields["average_color"]["S"]
+    check(re.fullmatch(r"#[0-9a-f]{6}([0-9a-f]{2})?", colour) is not None,
+          f"{key}: average_color {colour!r} is not #rrggbb or #rrggbbaa")
 
 
 def check_unchanged(before, after, what):

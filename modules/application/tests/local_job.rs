@@ -77,6 +77,7 @@ fn converts_good_images_and_records_hostile_ones_as_failed_without_crashing() {
         assert_eq!(record.status, RecordStatus::Failed, "{key}");
         let failure = record.failure.as_ref().expect("failure");
         assert_eq!(failure.kind, kind, "{key}: {}", failure.reason);
+        assert!(record.placeholder.is_none(), "{key}");
         assert!(
             stdout.contains(&format!("FAILED {key}: {}", failure.reason)),
             "{stdout}"
@@ -90,6 +91,18 @@ fn converts_good_images_and_records_hostile_ones_as_failed_without_crashing() {
         let record = by_key(key);
         assert_eq!(record.status, RecordStatus::Complete, "{key}");
         assert_eq!(record.renditions.len(), 2);
+        let placeholder = record
+            .placeholder
+            .as_ref()
+            .expect("complete records have one");
+        // `#rrggbbaa` for the logo with transparency, `#rrggbb` for the photos.
+        let digits = if key.contains("alpha") { 8 } else { 6 };
+        assert_eq!(
+            placeholder.average_color.len(),
+            1 + digits,
+            "{key}: {placeholder:?}"
+        );
+        assert!(!placeholder.thumbhash.is_empty(), "{key}");
         for rendition in &record.renditions {
             let file = output.join(&rendition.key);
             let bytes = std::fs::read(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));

@@ -3,16 +3,21 @@
 //! Run with `scripts/bench-core.sh`, which fetches the photographs and sets
 //! `IMAGEPIPE_BENCH_IMAGES`. Throughput is reported in Mitem/s where one item is one pixel, so
 //! seconds per megapixel = 1 / (Mitem/s): decode and resize count source pixels, encode counts
-//! the pixels of the `display` rendition it encodes. `decode_png_untagged` and
-//! `decode_png_display_p3` decode the same pixels, stored as PNG without and with a Display P3
-//! profile: their difference is what the conversion to sRGB adds.
+//! the pixels of the rendition it encodes. `decode_png_untagged` and `decode_png_display_p3`
+//! decode the same pixels, stored as PNG without and with a Display P3 profile: their difference
+//! is what the conversion to sRGB adds. The placeholder (ThumbHash + average colour) counts the
+//! pixels of the smallest rendition it is computed from, so its time per image compares directly
+//! with `encode_smallest_rendition` and `encode_display_rendition`.
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use divan::Bencher;
 use divan::counter::ItemsCount;
-use imagepipe_core::{Intermediate, ObjectIdentity, PipelineConfig, Pixels, Raw, decode, resize};
+use imagepipe_core::{
+    Intermediate, ObjectIdentity, PipelineConfig, Pixels, Placeholder, Raw, RenditionSpec, decode,
+    resize,
+};
 
 fn main() {
     divan::main();
@@ -146,19 +151,62 @@ fn resize_to_all_renditions(bencher: Bencher, label: &str) {
     });
 }
 
-#[divan::bench(args = photo_names(), sample_count = 3, sample_size = 1)]
-fn encode_display_rendition(bencher: Bencher, label: &str) {
-    let photo = photo(label);
+/// The default renditions' pixels for `photo`, resized as the pipeline does before encoding.
+fn rendition_pixels(
+    photo: &Photo,
+    pick: impl Fn(&[RenditionSpec], u32, u32) -> &RenditionSpec,
+) -> Pixels {
     let config = PipelineConfig::default();
-    let display = config
-        .renditions
+    let (w, h) = photo.decoded.pixels().dimensions();
+    let (tw, th) = pick(&config.renditions, w, h).fit(w, h);
+    resize(photo.decoded.pixels(), tw, th).into_owned()
+}
+
+fn largest(specs: &[RenditionSpec], _: u32, _: u32) -> &RenditionSpec {
+    specs
         .iter()
         .max_by_key(|spec| u64::from(spec.max_width) * u64::from(spec.max_height))
-        .expect("at least one rendition");
-    let (w, h) = photo.decoded.pixels().dimensions();
-    let (tw, th) = display.fit(w, h);
-    let scaled = resize(photo.decoded.pixels(), tw, th).into_owned();
+        .expect("at least one rendition")
+}
+
+fn smallest(specs: &[RenditionSpec], w: u32, h: u32) -> &RenditionSpec {
+    specs
+        .iter()
+        .min_by_key(|spec| {
+            let (tw, th) = spec.fit(w, h);
+            u64::from(tw) * u64::from(th)
+        })
+        .expect("at least one rendition")
+}
+
+fn pixel_count(pixels: &Pixels) -> ItemsCount {
+    let (w, h) = pixels.dimensions();
+    ItemsCount::new(u64::from(w) * u64::from(h))
+}
+
+#[divan::bench(args = photo_names(), sample_count = 3, sample_size = 1)]
+fn encode_display_rendition(bencher: Bencher, label: &str) {
+    let config = PipelineConfig::default();
+    let scaled = rendition_pixels(photo(label), largest);
     bencher
-        .counter(ItemsCount::new(u64::from(tw) * u64::from(th)))
+        .counter(pixel_count(&scaled))
         .bench(|| config.encoder.encode(&scaled).expect("encodes"));
+}
+
+#[divan::bench(args = photo_names(), sample_count = 5, sample_size = 1)]
+fn encode_smallest_rendition(bencher: Bencher, label: &str) {
+    let config = PipelineConfig::default();
+    let scaled = rendition_pixels(photo(label), smallest);
+    bencher
+        .counter(pixel_count(&scaled))
+        .bench(|| config.encoder.encode(&scaled).expect("encodes"));
+}
+
+/// What `encode` adds per image for the record's placeholder and average colour.
+#[divan::bench(args = photo_names(), sample_count = 20)]
+fn placeholder_from_smallest_rendition(bencher: Bencher, label: &str) {
+    let scaled = rendition_pixels(photo(label), smallest);
+    bencher
+        .counter(pixel_count(&scaled))
+        .bench(|| Placeholder::from_pixels(&scaled));
 }

@@ -7,6 +7,7 @@ use crate::error::TransformError;
 use crate::identity::ObjectIdentity;
 use crate::intermediate::Intermediate;
 use crate::output_key::rendition_key;
+use crate::placeholder::Placeholder;
 use crate::resize::resize;
 use crate::source::SourceMetadata;
 
@@ -35,6 +36,7 @@ pub struct Complete {
     pub(crate) identity: ObjectIdentity,
     pub(crate) source: SourceMetadata,
     pub(crate) renditions: Vec<EncodedRendition>,
+    pub(crate) placeholder: Placeholder,
     pub(crate) timings: Timings,
 }
 
@@ -51,6 +53,10 @@ impl Complete {
         &self.renditions
     }
 
+    pub fn placeholder(&self) -> &Placeholder {
+        &self.placeholder
+    }
+
     pub fn timings(&self) -> Timings {
         self.timings
     }
@@ -62,7 +68,8 @@ impl Complete {
 }
 
 /// Intermediate -> Complete: one AVIF per configured rendition, each scaled from the full
-/// decoded image (not from the previous rendition, which would compound resampling blur).
+/// decoded image (not from the previous rendition, which would compound resampling blur). The
+/// placeholder comes from the smallest rendition's resized pixels, the cheapest ones in hand.
 pub fn encode(
     intermediate: Intermediate,
     config: &PipelineConfig,
@@ -77,6 +84,12 @@ pub fn encode(
     let mut resize_time = Duration::ZERO;
     let mut encode_time = Duration::ZERO;
     let mut renditions = Vec::with_capacity(config.renditions.len());
+    let smallest = config
+        .renditions
+        .iter()
+        .map(|spec| spec.fit(width, height))
+        .min_by_key(|&(w, h)| u64::from(w) * u64::from(h));
+    let mut placeholder = None;
     for spec in &config.renditions {
         let (target_width, target_height) = spec.fit(width, height);
         let key = rendition_key(&config.output_prefix, &identity, &spec.name);
@@ -91,6 +104,11 @@ pub fn encode(
                 let started = Instant::now();
                 let scaled = resize(&pixels, target_width, target_height);
                 resize_time += started.elapsed();
+                // The first rendition of the smallest size is always resized here: only later
+                // ones of the same size reuse its bytes.
+                if placeholder.is_none() && smallest == Some((target_width, target_height)) {
+                    placeholder = Some(Placeholder::from_pixels(&scaled));
+                }
 
                 let started = Instant::now();
                 let avif = config
@@ -116,6 +134,8 @@ pub fn encode(
         identity,
         source,
         renditions,
+        // Only a config without renditions leaves it unset.
+        placeholder: placeholder.unwrap_or_else(|| Placeholder::from_pixels(&pixels)),
         timings: Timings {
             decode_us: micros(decode_time),
             resize_us: micros(resize_time),

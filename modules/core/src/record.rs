@@ -3,6 +3,7 @@ use serde::{Deserialize, Serialize};
 use crate::complete::{Complete, Timings};
 use crate::error::{FailureKind, TransformError};
 use crate::identity::ObjectIdentity;
+use crate::placeholder::Placeholder;
 use crate::sequencer::Sequencer;
 use crate::source::SourceMetadata;
 
@@ -45,6 +46,9 @@ pub struct Record {
     pub source: Option<SourceMetadata>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub renditions: Vec<RenditionRecord>,
+    /// What an app paints before the image loads; complete records only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placeholder: Option<Placeholder>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<Failure>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -73,6 +77,7 @@ impl Record {
                     bytes: r.avif.len() as u64,
                 })
                 .collect(),
+            placeholder: Some(complete.placeholder.clone()),
             failure: None,
             timings: Some(complete.timings),
             pipeline_version: PIPELINE_VERSION.to_owned(),
@@ -87,6 +92,7 @@ impl Record {
             status: RecordStatus::Failed,
             source: None,
             renditions: Vec::new(),
+            placeholder: None,
             failure: Some(failure),
             timings: None,
             pipeline_version: PIPELINE_VERSION.to_owned(),

@@ -124,6 +124,7 @@ fn the_record_carries_identity_source_renditions_and_timings() {
     );
     assert!(record.timings.expect("timings").encode_us > 0);
     assert!(record.failure.is_none());
+    assert_eq!(record.placeholder.as_ref(), Some(complete.placeholder()));
 
     // The JSON shape is what the JSON-lines file and DynamoDB store: flat identity fields.
     let json = serde_json::to_value(&record).expect("serialises");
@@ -156,6 +157,7 @@ fn a_failed_record_names_the_kind_and_the_reason() {
         failure.reason
     );
     assert!(record.renditions.is_empty());
+    assert!(record.placeholder.is_none());
     let json = serde_json::to_value(&record).expect("serialises");
     assert_eq!(json["failure"]["kind"], "unsupported_format");
 }
