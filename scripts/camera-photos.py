@@ -32,10 +32,12 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent / "bench"))
+from photos import mate_files  # noqa: E402  (the benchmark's fetch of Debian's mate-backgrounds)
+
 PIEXIF = ("piexif==1.1.3", "piexif-1.1.3.zip")
 PIEXIF_PHOTOS = ["r_canon.jpg", "r_casio.jpg", "r_olympus.jpg", "r_pana.jpg", "r_ricoh.jpg",
                  "r_sigma.jpg", "r_sony.jpg", "L01.jpg", "large.jpg"]
-MATE_PACKAGE = "mate-backgrounds"
 MATE_PHOTOS = ["Blinds.jpg", "Dune.jpg", "RainDrops.jpg", "Storm.jpg", "Wood.jpg"]
 
 
@@ -59,13 +61,8 @@ def piexif_photos(work):
 
 
 def mate_photos(work):
-    subprocess.run(["apt-get", "download", "-q", MATE_PACKAGE], cwd=work, check=True,
-                   stdout=subprocess.DEVNULL)
-    deb = next(work.glob(f"{MATE_PACKAGE}_*.deb"), None) or die(f"{MATE_PACKAGE} did not download")
-    unpacked = work / "deb"
-    subprocess.run(["dpkg-deb", "-x", str(deb), str(unpacked)], check=True)
-    base = unpacked / "usr/share/backgrounds/mate/nature"
-    return {f"mate-{name}": (base / name).read_bytes() for name in MATE_PHOTOS}
+    files = mate_files(work, [f"nature/{name}" for name in MATE_PHOTOS])
+    return {f"mate-{name}": files[f"nature/{name}"] for name in MATE_PHOTOS}
 
 
 def jpeg_data_end(data, start=0):
@@ -147,7 +144,7 @@ def main():
         if have_apt:
             photos.update(mate_photos(work))
         else:
-            log(f"WARNING: no apt-get: {MATE_PACKAGE}'s full-size photographs are not fetched; "
+            log("WARNING: no apt-get: Debian's mate-backgrounds photographs are not fetched; "
                 "the sweep runs on piexif's camera files only")
         source = photos.get("mate-RainDrops.jpg") or photos["large.jpg"]
         files = {f"camera/{name}": data for name, data in photos.items()}

@@ -152,19 +152,6 @@ fn png_with_chunks(
     out
 }
 
-/// EXIF (TIFF, big endian) with one entry: the orientation.
-fn exif_orientation(orientation: u16) -> Vec<u8> {
-    let mut tiff = b"MM\0\x2A\0\0\0\x08".to_vec();
-    tiff.extend_from_slice(&1u16.to_be_bytes());
-    tiff.extend_from_slice(&0x0112u16.to_be_bytes());
-    tiff.extend_from_slice(&3u16.to_be_bytes());
-    tiff.extend_from_slice(&1u32.to_be_bytes());
-    tiff.extend_from_slice(&orientation.to_be_bytes());
-    tiff.extend_from_slice(&[0, 0]);
-    tiff.extend_from_slice(&0u32.to_be_bytes());
-    tiff
-}
-
 fn decode_ok(bytes: Vec<u8>) -> Intermediate {
     decode(raw("fixture", bytes), &Limits::default()).expect("fixture decodes")
 }

@@ -80,12 +80,10 @@ pub fn encode(image: &DynamicImage, format: ImageFormat) -> Vec<u8> {
 }
 
 /// A JPEG of `image` carrying an EXIF APP1 segment with the given orientation tag (1-8).
-pub fn jpeg_with_orientation(image: &RgbImage, orientation: u16) -> Vec<u8> {
-    let jpeg = encode(&DynamicImage::ImageRgb8(image.clone()), ImageFormat::Jpeg);
-    assert_eq!(&jpeg[..2], &[0xFF, 0xD8], "JPEG starts with SOI");
-    // TIFF header (big endian), one IFD entry: tag 0x0112 Orientation, type SHORT, count 1.
-    let mut tiff = Vec::new();
-    tiff.extend_from_slice(b"MM\0\x2A\0\0\0\x08");
+/// EXIF as a TIFF structure (big endian) with one IFD entry: tag 0x0112 Orientation, type
+/// SHORT, count 1.
+pub fn exif_orientation(orientation: u16) -> Vec<u8> {
+    let mut tiff = b"MM\0\x2A\0\0\0\x08".to_vec();
     tiff.extend_from_slice(&1u16.to_be_bytes());
     tiff.extend_from_slice(&0x0112u16.to_be_bytes());
     tiff.extend_from_slice(&3u16.to_be_bytes());
@@ -93,8 +91,14 @@ pub fn jpeg_with_orientation(image: &RgbImage, orientation: u16) -> Vec<u8> {
     tiff.extend_from_slice(&orientation.to_be_bytes());
     tiff.extend_from_slice(&[0, 0]);
     tiff.extend_from_slice(&0u32.to_be_bytes());
+    tiff
+}
+
+pub fn jpeg_with_orientation(image: &RgbImage, orientation: u16) -> Vec<u8> {
+    let jpeg = encode(&DynamicImage::ImageRgb8(image.clone()), ImageFormat::Jpeg);
+    assert_eq!(&jpeg[..2], &[0xFF, 0xD8], "JPEG starts with SOI");
     let mut app1 = b"Exif\0\0".to_vec();
-    app1.extend_from_slice(&tiff);
+    app1.extend_from_slice(&exif_orientation(orientation));
     let mut out = jpeg[..2].to_vec();
     out.extend_from_slice(&[0xFF, 0xE1]);
     out.extend_from_slice(&((app1.len() + 2) as u16).to_be_bytes());
