@@ -183,7 +183,10 @@ mod tests {
             !record.blocks_write_of(&stored(Some("0100000"))),
             "longer is newer"
         );
-        assert!(!record.blocks_write_of(&stored(None)), "no incoming sequencer");
+        assert!(
+            !record.blocks_write_of(&stored(None)),
+            "no incoming sequencer"
+        );
         assert!(
             !stored(None).blocks_write_of(&stored(Some("01"))),
             "no stored one"
@@ -196,7 +199,10 @@ mod tests {
         let complete = completed(Some("55A0"));
         assert!(!failed.blocks_write_of(&complete), "complete over failed");
         assert!(complete.blocks_write_of(&failed), "failed over complete");
-        assert!(complete.blocks_write_of(&complete), "complete over complete");
+        assert!(
+            complete.blocks_write_of(&complete),
+            "complete over complete"
+        );
         assert!(failed.blocks_write_of(&failed), "failed over failed");
         assert!(
             failed.blocks_write_of(&completed(Some("559F"))),
