@@ -10,7 +10,7 @@ use imagepipe_application::{Outcome, Pipeline};
 use imagepipe_core::{ObjectIdentity, PipelineConfig, Record, RecordStatus, RenditionSpec};
 
 /// Rounds per scenario: the calls race differently each time.
-const ROUNDS: usize = 4;
+const ROUNDS: usize = 16;
 
 type LocalPipeline = Pipeline<LocalObjectStore, JsonLinesRecordStore>;
 
