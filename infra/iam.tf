@@ -37,6 +37,17 @@ data "aws_iam_policy_document" "function" {
     resources = ["${aws_s3_bucket.this["input"].arn}/${var.input_prefix}*"]
   }
 
+  # Not called by the code: S3 answers a GetObject of a deleted key with 404 NoSuchKey only to a
+  # role that may list the bucket, and with 403 AccessDenied otherwise. The function records a
+  # deleted object as failed but retries a denial (a deployment mistake, redrivable from the
+  # DLQ once fixed), so it must be able to tell them apart. No s3:prefix condition: the GetObject
+  # that S3 checks this for carries no prefix, so a condition would never match.
+  statement {
+    sid       = "TellDeletedInputsFromDenials"
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.this["input"].arn]
+  }
+
   # Renditions, under the output prefix of the output bucket only: no write to the input bucket,
   # no recursive trigger.
   statement {

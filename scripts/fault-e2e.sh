@@ -2,7 +2,9 @@
 # The function under injected faults, end to end (see scripts/e2e/fault_run.py): the release
 # binary talks to moto through a fault-injecting proxy on loopback (throttling, 500/503,
 # connection resets, slow answers, permanent denials) while the script plays the SQS event
-# source mapping; then every object must have exactly one record or sit in the DLQ.
+# source mapping; then every object must have exactly one record or sit in the DLQ. Then one
+# invocation with little time left and a stalled read (scripts/e2e/deadline_run.py, its own
+# Runtime API so the deadline is real): the answer must arrive before the deadline.
 #
 #   scripts/fault-e2e.sh          one object per fault case (CI; under a minute once built)
 #   scripts/fault-e2e.sh --long   plus 150 objects under random faults on every operation
@@ -12,3 +14,4 @@ cd "$(dirname "$0")/.."
 
 . scripts/e2e/release-function.sh
 python3 scripts/e2e/fault_run.py --binary "$release_function" "$@"
+python3 scripts/e2e/deadline_run.py --binary "$release_function"

@@ -275,6 +275,7 @@ run "defaults" {
       "logs:PutLogEvents ${aws_cloudwatch_log_group.function.arn}:*",
       "s3:GetObject ${aws_s3_bucket.this["input"].arn}/*",
       "s3:GetObjectVersion ${aws_s3_bucket.this["input"].arn}/*",
+      "s3:ListBucket ${aws_s3_bucket.this["input"].arn}",
       "s3:PutObject ${aws_s3_bucket.this["output"].arn}/renditions/*",
       "dynamodb:GetItem ${aws_dynamodb_table.records.arn}",
       "dynamodb:PutItem ${aws_dynamodb_table.records.arn}",
@@ -298,7 +299,7 @@ run "defaults" {
   assert {
     condition = alltrue([
       for s in data.aws_iam_policy_document.function.statement :
-      toset(s.actions) == toset(["s3:GetObject", "s3:GetObjectVersion"])
+      length(setsubtract(toset(s.actions), toset(["s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket"]))) == 0
       if anytrue([for resource in s.resources : startswith(resource, aws_s3_bucket.this["input"].arn)])
     ])
     error_message = "The function must not write to the input bucket (its own writes would trigger it)."
@@ -392,9 +393,10 @@ run "prefixes_and_suffixes" {
       ])) == toset([
       "s3:GetObject ${aws_s3_bucket.this["input"].arn}/uploads/*",
       "s3:GetObjectVersion ${aws_s3_bucket.this["input"].arn}/uploads/*",
+      "s3:ListBucket ${aws_s3_bucket.this["input"].arn}",
       "s3:PutObject ${aws_s3_bucket.this["output"].arn}/avif/*",
     ])
-    error_message = "The function may read only under input_prefix and write only under output_prefix."
+    error_message = "The function may read only under input_prefix (and list the input bucket, so a deleted key reads as 404) and write only under output_prefix."
   }
 
   assert {

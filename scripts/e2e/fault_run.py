@@ -40,6 +40,10 @@ def pattern(name):
     return re.escape(f"fault/{name}.")
 
 
+# Objects uploaded (so S3 sends their event) and deleted before the function reads them: moto
+# answers 404 NoSuchKey, as S3 does to a role with s3:ListBucket.
+DELETED = ("deleted",)
+
 # name -> (rules, expected outcome, failure kinds)
 CASES = {
     "plain": ([], "complete", None),
@@ -66,8 +70,12 @@ CASES = {
                             key=pattern("slow-put-item"), delay=SLOW, count=1)], "complete", None),
     "always-slowdown": ([Rule("s3-503-always", "s3", "GetObject", "status",
                               key=pattern("always-slowdown"), status=503, code="SlowDown")], "dlq", None),
+    # The deployment's fault (a role or KMS key policy): retried until the DLQ, no record, so a
+    # redrive after the fix finds nothing in its way.
     "denied": ([Rule("s3-403", "s3", "GetObject", "status", key=pattern("denied"), status=403,
-                     code="AccessDenied")], "failed", {"source_unreadable"}),
+                     code="AccessDenied")], "dlq", None),
+    "kms-disabled": ([Rule("s3-kms-disabled", "s3", "GetObject", "status", key=pattern("kms-disabled"),
+                           status=400, code="KMS.DisabledException")], "dlq", None),
     "record-denied": ([Rule("ddb-403-put", "dynamodb", "PutItem", "status",
                             key=pattern("record-denied"), status=400,
                             code="AccessDeniedException")], "dlq", None),
@@ -133,9 +141,18 @@ def check_case_logs(proxy, responses):
           f"always-slowdown: attempts per delivery {[len(c) for c in always.values()]}, expected {SDK_MAX_ATTEMPTS}")
     check(fault_key("always-slowdown") in failed_keys, "always-slowdown was never a batch item failure")
 
-    # A permanent refusal is recorded at once: no retry, no redelivery.
-    denied = proxy.entries(operation="GetObject", fault="s3-403")
-    check(len(denied) == 1, f"denied: GetObject sent {len(denied)} times, expected once")
+    # A refusal is not retried inside the SDK, but every delivery tries again, then the DLQ.
+    for name in ("denied", "kms-disabled"):
+        refused = sdk_calls(proxy, "GetObject", name)
+        check(len(refused) == MAX_RECEIVE_COUNT and all(len(c) == 1 for c in refused.values()),
+              f"{name}: GetObject calls {[len(c) for c in refused.values()]}, expected "
+              f"{MAX_RECEIVE_COUNT} deliveries of one attempt")
+        check(fault_key(name) in failed_keys, f"{name} was never a batch item failure")
+    # A deleted object is recorded at once: one read, no redelivery.
+    for name in DELETED:
+        reads = sdk_calls(proxy, "GetObject", name)
+        check(len(reads) == 1 and all(a["status"] == 404 for c in reads.values() for a in c),
+              f"{name}: GetObject {[[a['status'] for a in c] for c in reads.values()]}, expected one 404")
     record_denied = sdk_calls(proxy, "PutItem", "record-denied")
     check(len(record_denied) == MAX_RECEIVE_COUNT and all(len(c) == 1 for c in record_denied.values()),
           f"record-denied: PutItem calls {[len(c) for c in record_denied.values()]}, expected "
@@ -197,6 +214,11 @@ def main():
             key = fault_key(f"bad-{name}")
             emulator.s3.put_object(Bucket=INPUT_BUCKET, Key=key, Body=body)
             expected[key] = ("failed", kinds)
+        for name in DELETED:
+            key = fault_key(name)
+            emulator.s3.put_object(Bucket=INPUT_BUCKET, Key=key, Body=png(40, 32, seed=99))
+            emulator.s3.delete_object(Bucket=INPUT_BUCKET, Key=key)
+            expected[key] = ("failed", {"source_unreadable"})
         proxy.set_rules(rules)
         started = time.monotonic()
         responses = drain(emulator, function, {}, batch_size=5, redeliver_after=1)
@@ -211,8 +233,9 @@ def main():
         for name, case_gaps in gaps.items():
             log(f"  {name}: retried in the SDK after {', '.join(f'{g:.2f} s' for g in case_gaps)}")
         log(f"  reset-mid-body, stalled-body: batch item failure, completed on redelivery; always-slowdown: "
-            f"{MAX_RECEIVE_COUNT} deliveries x {SDK_MAX_ATTEMPTS} attempts, then the DLQ; denied: "
-            f"one attempt, failed record; record-denied: DLQ, "
+            f"{MAX_RECEIVE_COUNT} deliveries x {SDK_MAX_ATTEMPTS} attempts, then the DLQ; denied, "
+            f"kms-disabled: {MAX_RECEIVE_COUNT} deliveries x 1 attempt, DLQ, no record; deleted: one 404, "
+            f"failed record; record-denied: DLQ, "
             f"{len(summary['orphan_outputs'])} renditions left without a record")
 
         if args.long:

@@ -190,7 +190,6 @@ def function_env(runtime_api, endpoint, memory_mb=1024, **extra):
         "IMAGEPIPE_RECORDS_TABLE": TABLE,
         "IMAGEPIPE_OUTPUT_PREFIX": OUTPUT_PREFIX,
         "IMAGEPIPE_RENDITIONS": RENDITIONS,
-        "IMAGEPIPE_MIN_REMAINING_MS": "1000",
         "RUST_LOG": "info",
     }
     env.update(extra)

@@ -2,7 +2,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
-use imagepipe_core::Record;
+use imagepipe_core::{Record, RecordStatus};
 
 use crate::error::StoreError;
 use crate::ports::{PutOutcome, RecordStore};
@@ -16,10 +16,17 @@ pub const OBJECT_ID_ATTRIBUTE: &str = "object_id";
 /// lengths.
 pub const SEQUENCER_ORDER_ATTRIBUTE: &str = "sequencer_order";
 
-/// Replaces the item unless it holds the same or a newer event: the same rule as
-/// [`Record::blocks_write_of`], evaluated by DynamoDB atomically with the write.
+/// The record's `status` field, which the guard reads to let a completion replace a failure.
+const STATUS_ATTRIBUTE: &str = "status";
+
+/// Replaces the item unless it holds the same or a newer event: [`Record::blocks_write_of`]
+/// for a `failed` record, evaluated by DynamoDB atomically with the write.
 const NEWER_THAN_STORED: &str =
     "attribute_not_exists(#id) OR attribute_not_exists(#order) OR #order < :order";
+
+/// [`Record::blocks_write_of`] for a `complete` record: as [`NEWER_THAN_STORED`], and at the
+/// same sequencer over a `failed` item (a redelivery that succeeded where an attempt failed).
+const NEWER_THAN_STORED_OR_COMPLETING_IT: &str = "attribute_not_exists(#id) OR attribute_not_exists(#order) OR #order < :order OR (#order = :order AND #status = :failed)";
 
 /// [`RecordStore`] over a DynamoDB table keyed by `object_id` (string). Items are the
 /// record's fields as serde_dynamo maps them, plus [`SEQUENCER_ORDER_ATTRIBUTE`].
@@ -44,6 +51,13 @@ impl DynamoRecordStore {
     fn what(&self, object_id: &str) -> String {
         format!("record {object_id} in table {}", self.table)
     }
+}
+
+/// [`RecordStatus::Failed`] as serde writes it into the item (a test holds them together).
+const FAILED_STATUS: &str = "failed";
+
+fn failed_status() -> AttributeValue {
+    AttributeValue::S(FAILED_STATUS.to_owned())
 }
 
 impl RecordStore for DynamoRecordStore {
@@ -81,10 +95,16 @@ impl RecordStore for DynamoRecordStore {
             let order = AttributeValue::S(sequencer.normalized());
             item.insert(SEQUENCER_ORDER_ATTRIBUTE.to_owned(), order.clone());
             request = request
-                .condition_expression(NEWER_THAN_STORED)
                 .expression_attribute_names("#id", OBJECT_ID_ATTRIBUTE)
                 .expression_attribute_names("#order", SEQUENCER_ORDER_ATTRIBUTE)
                 .expression_attribute_values(":order", order);
+            request = match record.status {
+                RecordStatus::Failed => request.condition_expression(NEWER_THAN_STORED),
+                RecordStatus::Complete => request
+                    .condition_expression(NEWER_THAN_STORED_OR_COMPLETING_IT)
+                    .expression_attribute_names("#status", STATUS_ATTRIBUTE)
+                    .expression_attribute_values(":failed", failed_status()),
+            };
         }
         match request.set_item(Some(item)).send().await {
             Ok(_) => Ok(PutOutcome::Written),
@@ -97,5 +117,17 @@ impl RecordStore for DynamoRecordStore {
             }
             Err(error) => Err(store_error("PutItem", &what, error)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_condition_compares_the_status_as_items_store_it() {
+        let stored: AttributeValue =
+            serde_dynamo::to_attribute_value(RecordStatus::Failed).expect("status");
+        assert_eq!(stored, failed_status());
     }
 }

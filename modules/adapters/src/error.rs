@@ -1,10 +1,13 @@
-/// A store operation that failed, split by what the caller should do about it: retry later
-/// (the store is throttling, unavailable or slow) or give up on this object (it is gone, access
-/// is denied, the request is invalid). The handler decides by [`StoreError::is_retryable`].
+/// A store operation that failed, split by what is wrong: the store is momentarily unable
+/// ([`StoreError::is_retryable`]: throttling, unavailable, slow), the object is gone or too
+/// large (the input's own state), or the deployment is wrong (access denied, a KMS key, a
+/// missing bucket or table, an invalid request), which only an operator can fix.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// The object or version does not exist (deleted before it was read).
     #[error("{what} does not exist")]
     NotFound { what: String },
+    /// Credentials, a policy or a KMS key refuse the call.
     #[error("access to {what} is denied: {detail}")]
     AccessDenied { what: String, detail: String },
     #[error("invalid request for {what}: {detail}")]

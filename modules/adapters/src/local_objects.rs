@@ -1,8 +1,12 @@
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::error::StoreError;
 use crate::ports::{ObjectLocation, ObjectMeta, ObjectStore, PutObject, StoredObject};
+
+/// Numbers each write's temporary file within this process.
+static NEXT_TEMPORARY: AtomicU64 = AtomicU64::new(0);
 
 /// An object store over local directories, one per bucket name, for running the pipeline
 /// without AWS. Keys map to relative paths; a key that would leave its directory is refused.
@@ -105,8 +109,15 @@ impl ObjectStore for LocalObjectStore {
                 .await
                 .map_err(|e| StoreError::from_io("create directory for", &what, &e))?;
         }
+        // A name of its own per write: two writers of one key (a redelivery processed at the
+        // same time) sharing one temporary file would rename each other's half-written bytes
+        // into place, and the second rename would find nothing.
         let mut temporary = path.clone().into_os_string();
-        temporary.push(".partial");
+        temporary.push(format!(
+            ".{}-{}.partial",
+            std::process::id(),
+            NEXT_TEMPORARY.fetch_add(1, Ordering::Relaxed)
+        ));
         tokio::fs::write(&temporary, &object.bytes)
             .await
             .map_err(|e| StoreError::from_io("write", &what, &e))?;
@@ -138,7 +149,12 @@ mod tests {
         let got = store.get(&location, 5).await.expect("get");
         assert_eq!(got.bytes, b"hello");
         assert_eq!(store.head(&location).await.expect("head").size, 5);
-        assert!(!dir.path().join("nested/dir/file.avif.partial").exists());
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("nested/dir"))
+            .expect("dir")
+            .map(|entry| entry.expect("entry").file_name())
+            .filter(|name| name != "file.avif")
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
     }
 
     #[tokio::test]

@@ -76,12 +76,11 @@ impl RecordStore for JsonLinesRecordStore {
     }
 
     async fn put_record(&self, record: &Record) -> Result<PutOutcome, StoreError> {
-        let incoming = record.sequencer();
         let mut state = self.state.lock().await;
         if state
             .latest
             .get(&record.object_id)
-            .is_some_and(|stored| stored.blocks_write_of(incoming.as_ref()))
+            .is_some_and(|stored| stored.blocks_write_of(record))
         {
             return Ok(PutOutcome::Stale);
         }
@@ -113,7 +112,7 @@ impl RecordStore for JsonLinesRecordStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use imagepipe_core::{Failure, FailureKind, ObjectIdentity};
+    use imagepipe_core::{Failure, FailureKind, ObjectIdentity, RecordStatus};
 
     fn record(key: &str, sequencer: Option<&str>) -> Record {
         let mut identity = ObjectIdentity::new("b", key, 1);
@@ -164,6 +163,35 @@ mod tests {
             Some("0100")
         );
         assert_eq!(reopened.get_record("s3://b/none").await.expect("get"), None);
+    }
+
+    #[tokio::test]
+    async fn at_an_equal_sequencer_a_completion_replaces_a_failure_only() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = JsonLinesRecordStore::open(dir.path().join("records.jsonl"))
+            .await
+            .expect("open");
+        let completed = |r: Record| Record {
+            status: RecordStatus::Complete,
+            failure: None,
+            ..r
+        };
+        let put = |r: Record| {
+            let store = &store;
+            async move { store.put_record(&r).await.expect("put") }
+        };
+        assert_eq!(put(record("k", Some("0A"))).await, PutOutcome::Written);
+        assert_eq!(
+            put(completed(record("k", Some("0A")))).await,
+            PutOutcome::Written
+        );
+        assert_eq!(put(record("k", Some("0A"))).await, PutOutcome::Stale);
+        assert_eq!(
+            put(completed(record("k", Some("0A")))).await,
+            PutOutcome::Stale
+        );
+        let current = store.get_record("s3://b/k").await.expect("get");
+        assert_eq!(current.map(|r| r.status), Some(RecordStatus::Complete));
     }
 
     #[tokio::test]

@@ -91,8 +91,9 @@ pub trait ObjectStore: Send + Sync {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PutOutcome {
     Written,
-    /// The store already holds a record from the same or a newer event for this object (by
-    /// sequencer), so this one was not written: a redelivery or an out-of-order event.
+    /// The store already holds a record that [blocks](Record::blocks_write_of) this one (a
+    /// newer event's, or the same event's unless this completes a failure), so this one was
+    /// not written: a redelivery or an out-of-order event.
     Stale,
 }
 
@@ -107,8 +108,9 @@ pub trait RecordStore: Send + Sync {
     ) -> impl Future<Output = Result<Option<Record>, StoreError>> + Send;
 
     /// Writes `record` unless the store holds one for the same `object_id` that
-    /// [blocks the write](Record::blocks_write_of) (same or newer sequencer), atomically with that
-    /// check. Records without a sequencer always write (local runs have none).
+    /// [blocks the write](Record::blocks_write_of) (a newer sequencer, or the same one unless a
+    /// completion replaces a failure), atomically with that check. Records without a sequencer
+    /// always write (local runs have none).
     fn put_record(
         &self,
         record: &Record,

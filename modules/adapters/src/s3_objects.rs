@@ -3,6 +3,7 @@ use std::time::Duration;
 
 use aws_sdk_s3::Client;
 use aws_sdk_s3::primitives::ByteStream;
+use tokio::time::Instant;
 
 use crate::error::StoreError;
 use crate::ports::{ObjectLocation, ObjectMeta, ObjectStore, PutObject, StoredObject};
@@ -14,6 +15,7 @@ use crate::sdk_error::store_error;
 pub struct S3ObjectStore {
     client: Client,
     body_idle_timeout: Option<Duration>,
+    body_read_timeout: Option<Duration>,
 }
 
 impl S3ObjectStore {
@@ -21,6 +23,7 @@ impl S3ObjectStore {
         Self {
             client,
             body_idle_timeout: None,
+            body_read_timeout: None,
         }
     }
 
@@ -31,12 +34,32 @@ impl S3ObjectStore {
         self.body_idle_timeout = Some(timeout);
         self
     }
+
+    /// Gives up on a GetObject body not read whole within `timeout` of its headers: a body
+    /// that trickles a byte at a time never trips the idle limit.
+    pub fn with_body_read_timeout(mut self, timeout: Duration) -> Self {
+        self.body_read_timeout = Some(timeout);
+        self
+    }
 }
 
 /// S3 quotes ETags in responses (`"abc"`) but not in event notifications (`abc`); records and
 /// output keys use the unquoted form whichever way the identity was learnt.
 fn unquoted(etag: Option<String>) -> Option<String> {
     etag.map(|e| e.trim_matches('"').to_owned())
+}
+
+/// The limit the next wait for a body chunk runs into first: the idle limit from now, or what is
+/// left of the whole body's, with a phrase saying which ran out.
+fn next_limit(
+    idle: Option<Duration>,
+    read_by: Option<(Instant, Duration)>,
+) -> Option<(Instant, Duration, &'static str)> {
+    let idle = idle.map(|idle| (Instant::now() + idle, idle, "no data for"));
+    let total = read_by.map(|(until, total)| (until, total, "the whole body took longer than"));
+    idle.into_iter()
+        .chain(total)
+        .min_by_key(|(until, _, _)| *until)
 }
 
 fn non_negative(length: Option<i64>) -> Option<u64> {
@@ -94,14 +117,17 @@ impl ObjectStore for S3ObjectStore {
         let mut bytes = Vec::with_capacity(capacity);
         let mut body = output.body;
         let reading = || format!("GetObject {what} (reading the body)");
+        let read_by = self
+            .body_read_timeout
+            .map(|total| (Instant::now() + total, total));
         loop {
-            let next = match self.body_idle_timeout {
-                Some(idle) => tokio::time::timeout(idle, body.next()).await.map_err(|_| {
-                    StoreError::Transient {
+            let next = match next_limit(self.body_idle_timeout, read_by) {
+                Some((until, limit, ran_out)) => tokio::time::timeout_at(until, body.next())
+                    .await
+                    .map_err(|_| StoreError::Transient {
                         operation: reading(),
-                        detail: format!("no data for {} ms", idle.as_millis()),
-                    }
-                })?,
+                        detail: format!("{ran_out} {} ms", limit.as_millis()),
+                    })?,
                 None => body.next().await,
             };
             let Some(chunk) = next else { break };

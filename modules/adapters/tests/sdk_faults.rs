@@ -3,7 +3,12 @@
 //! fault must land in the class the handler decides by: retry (transient) or record (permanent).
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
+
+use bytes::Bytes;
 
 use aws_sdk_dynamodb::operation::get_item::GetItemOutput;
 use aws_sdk_dynamodb::operation::put_item::PutItemOutput;
@@ -122,17 +127,19 @@ async fn s3_throttling_that_persists_is_transient() {
 }
 
 #[tokio::test]
-async fn s3_missing_keys_and_denied_access_are_permanent_and_not_retried() {
+async fn s3_missing_keys_denied_access_and_kms_errors_are_not_retried_by_the_sdk() {
     for (status, code) in [
         (404, "NoSuchKey"),
         (404, "NoSuchVersion"),
         (403, "AccessDenied"),
+        (400, "KMS.DisabledException"),
     ] {
         let rule = mock!(aws_sdk_s3::Client::get_object)
             .sequence()
             .http_response(move || s3_error(status, code))
             .build();
         let error = s3_store(&rule).get(&location(), 10).await.expect_err(code);
+        // The object's absence is the input's state; a refusal is the deployment's.
         let expected = match status {
             404 => matches!(error, StoreError::NotFound { .. }),
             _ => matches!(error, StoreError::AccessDenied { .. }),
@@ -141,6 +148,93 @@ async fn s3_missing_keys_and_denied_access_are_permanent_and_not_retried() {
         assert!(!error.is_retryable(), "{code}");
         assert_eq!(rule.num_calls(), 1, "{code} is not retried");
     }
+}
+
+#[tokio::test]
+async fn s3_request_timeouts_are_transient() {
+    let rule = mock!(aws_sdk_s3::Client::get_object)
+        .sequence()
+        .http_response(|| s3_error(400, "RequestTimeout"))
+        .times(3)
+        .build();
+    let error = s3_store(&rule)
+        .get(&location(), 10)
+        .await
+        .expect_err("timed out");
+    assert!(error.is_retryable(), "{error}");
+    assert_eq!(rule.num_calls(), 3, "the SDK retried it too");
+}
+
+/// A body that sends one byte every `every`, for ever: never idle for long, never done.
+struct Trickle {
+    every: Duration,
+    next: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl Trickle {
+    fn every(every: Duration) -> ByteStream {
+        ByteStream::from_body_1_x(Self {
+            every,
+            next: Box::pin(tokio::time::sleep(every)),
+        })
+    }
+}
+
+impl http_body::Body for Trickle {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        if self.next.as_mut().poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        let every = self.every;
+        self.next
+            .as_mut()
+            .reset(tokio::time::Instant::now() + every);
+        Poll::Ready(Some(Ok(http_body::Frame::data(Bytes::from_static(b"x")))))
+    }
+}
+
+#[tokio::test]
+async fn s3_a_body_that_trickles_is_bounded_in_total_not_only_when_idle() {
+    let rule = mock!(aws_sdk_s3::Client::get_object).then_output(|| {
+        GetObjectOutput::builder()
+            .body(Trickle::every(Duration::from_millis(10)))
+            .build()
+    });
+    let store = s3_store(&rule)
+        .with_body_idle_timeout(Duration::from_millis(200))
+        .with_body_read_timeout(Duration::from_millis(300));
+    // Without a total bound the read would go on until the byte limit: bound the test instead.
+    let read = tokio::time::timeout(Duration::from_secs(10), store.get(&location(), 1 << 30))
+        .await
+        .expect("the store gave up on its own");
+    let error = read.expect_err("took too long");
+    assert!(error.is_retryable(), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("the whole body took longer than 300 ms"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn s3_a_body_that_stalls_trips_the_idle_bound() {
+    let rule = mock!(aws_sdk_s3::Client::get_object).then_output(|| {
+        GetObjectOutput::builder()
+            .body(Trickle::every(Duration::from_secs(60)))
+            .build()
+    });
+    let store = s3_store(&rule)
+        .with_body_idle_timeout(Duration::from_millis(100))
+        .with_body_read_timeout(Duration::from_secs(30));
+    let error = store.get(&location(), 10).await.expect_err("stalled");
+    assert!(error.to_string().contains("no data for 100 ms"), "{error}");
 }
 
 #[tokio::test]

@@ -51,7 +51,14 @@ impl From<FunctionError> for lambda_runtime::Diagnostic {
     }
 }
 
-/// The handler, built once at start-up around one [`Pipeline`].
+/// Time kept from every object's budget so that, however an object ends, the handler still
+/// answers before the invocation's deadline (building and posting a batch response is
+/// milliseconds; this leaves room for a loaded machine).
+pub const ANSWER_RESERVE: Duration = Duration::from_millis(500);
+
+/// The handler, built once at start-up around one [`Pipeline`]. Each object runs under a
+/// deadline derived from the invocation's; objects not started or not finished by then are
+/// handed back (batch item failures), so Lambda never times the invocation out.
 #[derive(Debug)]
 pub struct Function<O, R> {
     pipeline: Pipeline<O, R>,
@@ -198,29 +205,52 @@ impl<O: ObjectStore, R: RecordStore> Function<O, R> {
                     continue;
                 }
             };
-            if self.out_of_time(deadline) {
+            let object_id = identity.object_id();
+            let Some(budget) = self.object_budget(deadline) else {
                 settlement.retry.push(format!(
-                    "{}: too little time left before the deadline",
-                    identity.object_id()
+                    "{object_id}: too little time left before the deadline"
                 ));
                 continue;
-            }
-            let object_id = identity.object_id();
-            match self.pipeline.process(identity).await {
-                Ok(outcome) => log_outcome(request_id, &object_id, &outcome),
-                Err(error) => {
+            };
+            // Dropping the unfinished future stops its store calls; the record is written
+            // last, so a cut object leaves no record and its retry starts from scratch (a
+            // transform already running on a blocking thread finishes unobserved).
+            match tokio::time::timeout(budget, self.pipeline.process(identity)).await {
+                Ok(Ok(outcome)) => log_outcome(request_id, &object_id, &outcome),
+                Ok(Err(error)) if error.is_transient() => {
                     tracing::warn!(object = %object_id, %error, "transient failure; will be retried");
                     settlement.retry.push(error.to_string());
+                }
+                Ok(Err(error)) => {
+                    tracing::error!(
+                        object = %object_id,
+                        %error,
+                        "the deployment refused a call; retried until the dead-letter queue, \
+                         redrive it once the deployment is fixed"
+                    );
+                    settlement.retry.push(error.to_string());
+                }
+                Err(_) => {
+                    tracing::warn!(
+                        object = %object_id,
+                        budget_ms = budget.as_millis(),
+                        "not finished before the invocation's deadline; handed back"
+                    );
+                    settlement.retry.push(format!(
+                        "{object_id}: not finished within the {} ms left before the deadline",
+                        budget.as_millis()
+                    ));
                 }
             }
         }
         settlement
     }
 
-    fn out_of_time(&self, deadline: SystemTime) -> bool {
-        deadline
-            .duration_since(SystemTime::now())
-            .map_or(true, |left| left < self.min_remaining)
+    /// How long the next object may take: what is left of the invocation minus
+    /// [`ANSWER_RESERVE`], or `None` when less than the minimum is left and it is not started.
+    fn object_budget(&self, deadline: SystemTime) -> Option<Duration> {
+        let left = deadline.duration_since(SystemTime::now()).ok()?;
+        (left >= self.min_remaining).then_some(left.saturating_sub(ANSWER_RESERVE))
     }
 }
 

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use imagepipe_core::{ConfigError, PipelineConfig};
 
-use crate::sdk_timeouts::SdkTimeouts;
+use crate::function::ANSWER_RESERVE;
+use crate::sdk_timeouts::{SdkTimeouts, VAR_SDK_ATTEMPT_TIMEOUT_MS};
 
 pub const VAR_OUTPUT_BUCKET: &str = "IMAGEPIPE_OUTPUT_BUCKET";
 pub const VAR_RECORDS_TABLE: &str = "IMAGEPIPE_RECORDS_TABLE";
@@ -16,7 +17,8 @@ pub const VAR_WARM_CONNECTIONS: &str = "IMAGEPIPE_WARM_CONNECTIONS";
 
 /// Time an object needs at worst (a large photo's encode, on the smallest sensible memory size)
 /// before the deadline: with less left, the function stops taking objects and hands the rest
-/// back for retry rather than being killed mid-object.
+/// back for retry. An object that has started and still runs at the deadline is cut and handed
+/// back too (see `Function`); this only decides which objects are worth starting.
 pub const DEFAULT_MIN_REMAINING: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Clone, PartialEq)]
@@ -56,15 +58,38 @@ impl FunctionConfig {
                 });
             }
         };
+        let sdk_timeouts = SdkTimeouts::from_vars(vars)?;
+        check_min_remaining(min_remaining, &sdk_timeouts)?;
         Ok(Self {
             output_bucket,
             records_table,
             min_remaining,
-            sdk_timeouts: SdkTimeouts::from_vars(vars)?,
+            sdk_timeouts,
             warm_connections,
             pipeline: PipelineConfig::from_vars(vars)?,
         })
     }
+}
+
+/// An object started with less time than one SDK attempt's limit (plus the answer's reserve)
+/// would be cut by its deadline before a single slow answer could time out and be retried:
+/// every slow call near the deadline would waste the object instead of being survived.
+fn check_min_remaining(min_remaining: Duration, sdk: &SdkTimeouts) -> Result<(), ConfigError> {
+    let floor = sdk.attempt + ANSWER_RESERVE;
+    if min_remaining < floor {
+        return Err(ConfigError {
+            variable: VAR_MIN_REMAINING_MS,
+            value: min_remaining.as_millis().to_string(),
+            reason: format!(
+                "must be at least {VAR_SDK_ATTEMPT_TIMEOUT_MS} ({} ms) plus {} ms to answer: \
+                 {} ms",
+                sdk.attempt.as_millis(),
+                ANSWER_RESERVE.as_millis(),
+                floor.as_millis()
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// A duration variable in milliseconds, or `default` when it is not set.
@@ -113,6 +138,26 @@ pub(crate) mod tests {
         assert_eq!(config.min_remaining, Duration::from_millis(2500));
         assert!(config.warm_connections, "warm-up is on unless switched off");
         assert_eq!(config.pipeline.renditions.len(), 1);
+    }
+
+    #[test]
+    fn the_minimum_time_left_must_cover_one_sdk_attempt_and_the_answer() {
+        let defaults = with_required((VAR_OUTPUT_BUCKET, "out")).expect("defaults agree");
+        assert!(defaults.min_remaining >= defaults.sdk_timeouts.attempt + ANSWER_RESERVE);
+        let config = |min: &str, attempt: &str| {
+            FunctionConfig::from_vars(&vars(&[
+                (VAR_OUTPUT_BUCKET, "out"),
+                (VAR_RECORDS_TABLE, "t"),
+                (VAR_MIN_REMAINING_MS, min),
+                (VAR_SDK_ATTEMPT_TIMEOUT_MS, attempt),
+            ]))
+        };
+        assert!(config("2000", "1500").is_ok());
+        let error = config("1999", "1500").expect_err("no room for one attempt and the answer");
+        assert_eq!(error.variable, VAR_MIN_REMAINING_MS);
+        assert!(error.reason.contains("2000 ms"), "{}", error.reason);
+        let error = config("10000", "9600").expect_err("default margin, longer attempts");
+        assert_eq!(error.variable, VAR_MIN_REMAINING_MS);
     }
 
     /// The configuration from the two required variables plus `extra`.

@@ -15,7 +15,7 @@ pub mod s3_notification;
 pub mod sdk_timeouts;
 mod warm_up;
 
-pub use function::{Function, FunctionError, invocation_deadline};
+pub use function::{ANSWER_RESERVE, Function, FunctionError, invocation_deadline};
 pub use function_config::FunctionConfig;
 pub use pipeline::{Outcome, Pipeline, ProcessError};
 pub use sdk_timeouts::SdkTimeouts;

@@ -28,7 +28,8 @@ pub enum Outcome {
 }
 
 /// A failure that is not the input's fault: the object must be retried (and, if it keeps
-/// failing, end in the dead-letter queue), never acknowledged.
+/// failing, end in the dead-letter queue), never acknowledged. Either the stores are
+/// momentarily unable ([`ProcessError::is_transient`]) or the deployment refuses the call.
 #[derive(Debug, thiserror::Error)]
 pub enum ProcessError {
     #[error("could not read the current record of {object_id}: {source}")]
@@ -53,6 +54,21 @@ pub enum ProcessError {
     },
     #[error("the transform task was cancelled: {0}")]
     Cancelled(String),
+}
+
+impl ProcessError {
+    /// True when a retry may succeed by itself (throttling, timeouts); false when the
+    /// deployment refused the call (access, a key, a missing table) and an operator must fix
+    /// it before the dead-letter queue is redriven.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::ReadRecord { source, .. }
+            | Self::Read { source, .. }
+            | Self::WriteRendition { source, .. }
+            | Self::WriteRecord { source, .. } => source.is_retryable(),
+            Self::Cancelled(_) => true,
+        }
+    }
 }
 
 /// The per-object flow over any object and record store.
@@ -174,11 +190,11 @@ impl<O: ObjectStore, R: RecordStore> Pipeline<O, R> {
         let location = ObjectLocation::new(&identity.bucket, &identity.key)
             .at_version(identity.version_id.clone());
         let max_bytes = self.config.limits.max_input_bytes;
+        // Only the object's own state is recorded; anything else (throttling, but also access
+        // denied, a KMS key, a policy) is handed back, so a deployment mistake ends in the
+        // dead-letter queue, redrivable once fixed, instead of a record blocking redelivery.
         let object = match self.objects.get(&location, max_bytes).await {
             Ok(object) => object,
-            Err(source) if source.is_retryable() => {
-                return Err(ProcessError::Read { location, source });
-            }
             Err(StoreError::TooLarge { size, limit, .. }) => {
                 let error = TransformError::TooManyBytes {
                     actual: size,
@@ -186,13 +202,14 @@ impl<O: ObjectStore, R: RecordStore> Pipeline<O, R> {
                 };
                 return Ok(Transformed::Refused(identity, Failure::from(&error)));
             }
-            Err(error) => {
+            Err(error @ StoreError::NotFound { .. }) => {
                 let failure = Failure {
                     kind: FailureKind::SourceUnreadable,
                     reason: error.to_string(),
                 };
                 return Ok(Transformed::Refused(identity, failure));
             }
+            Err(source) => return Err(ProcessError::Read { location, source }),
         };
         // The record describes the bytes actually read: when the event pinned no version and
         // the object was overwritten since, the store's ETag (and version) are the true ones.

@@ -3,14 +3,18 @@
 //! runs the same handler against the AWS SDK and an emulator.
 
 use std::path::PathBuf;
-use std::time::{Duration, SystemTime};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant, SystemTime};
 
 use imagepipe_adapters::{
     JsonLinesRecordStore, LocalObjectStore, ObjectLocation, ObjectMeta, ObjectStore, PutObject,
     StoreError, StoredObject,
 };
-use imagepipe_application::{Function, FunctionError, Pipeline};
-use imagepipe_core::{FailureKind, PipelineConfig, Record, RecordStatus, RenditionSpec};
+use imagepipe_application::{ANSWER_RESERVE, Function, FunctionError, Pipeline};
+use imagepipe_core::{
+    Failure, FailureKind, ObjectIdentity, PipelineConfig, Record, RecordStatus, RenditionSpec,
+};
 use serde_json::{Value, json};
 
 fn repo_root() -> PathBuf {
@@ -34,13 +38,18 @@ fn config() -> PipelineConfig {
     config
 }
 
-/// Fails every read of a key containing `flaky` the way S3 does when it throttles.
+/// The local store, with faults chosen by key: a key containing `flaky` fails the way S3 does
+/// when it throttles, `denied` the way it does when the role or the object's KMS key refuses
+/// the read, and `stalled` never answers (a read stuck on a brownout). Counts the reads.
 #[derive(Debug)]
-struct FlakyObjects(LocalObjectStore);
+struct FaultyObjects {
+    local: LocalObjectStore,
+    reads: Arc<AtomicUsize>,
+}
 
-impl ObjectStore for FlakyObjects {
+impl ObjectStore for FaultyObjects {
     async fn head(&self, location: &ObjectLocation) -> Result<ObjectMeta, StoreError> {
-        self.0.head(location).await
+        self.local.head(location).await
     }
 
     async fn get(
@@ -48,23 +57,34 @@ impl ObjectStore for FlakyObjects {
         location: &ObjectLocation,
         max_bytes: u64,
     ) -> Result<StoredObject, StoreError> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
         if location.key.contains("flaky") {
             return Err(StoreError::Transient {
                 operation: "GetObject".to_owned(),
                 detail: "SlowDown: please reduce your request rate".to_owned(),
             });
         }
-        self.0.get(location, max_bytes).await
+        if location.key.contains("denied") {
+            return Err(StoreError::AccessDenied {
+                what: location.to_string(),
+                detail: "AccessDenied: not authorized to perform kms:Decrypt".to_owned(),
+            });
+        }
+        if location.key.contains("stalled") {
+            return std::future::pending().await;
+        }
+        self.local.get(location, max_bytes).await
     }
 
     async fn put(&self, location: &ObjectLocation, object: PutObject) -> Result<(), StoreError> {
-        self.0.put(location, object).await
+        self.local.put(location, object).await
     }
 }
 
 struct World {
     dir: tempfile::TempDir,
-    function: Function<FlakyObjects, JsonLinesRecordStore>,
+    reads: Arc<AtomicUsize>,
+    function: Function<FaultyObjects, JsonLinesRecordStore>,
 }
 
 impl World {
@@ -78,21 +98,37 @@ impl World {
             (&logo, "café/東京 +1.png"),
             (&logo, "nested/dir/with space.png"),
             (&logo, "flaky.png"),
+            (&logo, "denied.png"),
+            (&logo, "stalled.png"),
             (&corrupt, "uploads/corrupt.jpg"),
         ] {
             let path = input.join(key);
             std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
             std::fs::copy(from, path).expect("copy");
         }
+        Self::over(dir).await
+    }
+
+    /// The function over `dir`'s inputs and whatever records it already holds.
+    async fn over(dir: tempfile::TempDir) -> Self {
         let objects = LocalObjectStore::new()
-            .with_bucket("in", &input)
+            .with_bucket("in", dir.path().join("in"))
             .with_bucket("out", dir.path().join("out"));
         let records = JsonLinesRecordStore::open(dir.path().join("records.jsonl"))
             .await
             .expect("records");
-        let pipeline = Pipeline::new(FlakyObjects(objects), records, config(), "out");
+        let reads = Arc::new(AtomicUsize::new(0));
+        let objects = FaultyObjects {
+            local: objects,
+            reads: Arc::clone(&reads),
+        };
+        let pipeline = Pipeline::new(objects, records, config(), "out");
         let function = Function::new(pipeline, Duration::from_secs(1));
-        Self { dir, function }
+        Self {
+            dir,
+            reads,
+            function,
+        }
     }
 
     async fn handle(&self, event: Value) -> Result<Value, FunctionError> {
@@ -274,6 +310,60 @@ async fn transient_read_failures_are_retried_and_leave_no_record() {
 }
 
 #[tokio::test]
+async fn a_denied_read_is_the_deployments_fault_retried_and_never_recorded() {
+    let world = World::new().await;
+    let denied = s3_event("in", "denied.png", 757, "01");
+    let good = s3_event("in", "photos/My+Photo.png", 757, "02");
+    let response = world
+        .handle(sqs_event(&[("denied", denied.clone()), ("good", good)]))
+        .await
+        .expect("partial");
+    // Handed back: the queue's redrive policy parks it in the DLQ until the deployment is
+    // fixed; no failed record would block the redrive.
+    assert_eq!(failed_ids(&response), ["denied"]);
+    assert!(
+        world
+            .records()
+            .iter()
+            .all(|r| r.identity.key != "denied.png")
+    );
+    let error = world.handle(denied).await.expect_err("retry");
+    assert!(
+        matches!(error, FunctionError::Retry { failed: 1, .. }),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_redelivery_that_succeeds_replaces_the_same_events_failure() {
+    let world = World::new().await;
+    // What an earlier attempt (or an older build, which recorded denied reads) left behind.
+    let mut identity = ObjectIdentity::new("in", "photos/My Photo.png", 757);
+    identity.sequencer = Some("0A".to_owned());
+    let failure = Failure {
+        kind: FailureKind::SourceUnreadable,
+        reason: "access to s3://in/photos/My Photo.png is denied".to_owned(),
+    };
+    let earlier = serde_json::to_string(&Record::failed(identity, failure, 1)).expect("json");
+    std::fs::write(world.dir.path().join("records.jsonl"), earlier + "\n").expect("seed");
+    let world = World::over(world.dir).await;
+
+    let response = world
+        .handle(sqs_event(&[(
+            "redriven",
+            s3_event("in", "photos/My+Photo.png", 757, "0A"),
+        )]))
+        .await
+        .expect("ok");
+    assert!(failed_ids(&response).is_empty());
+    let records = world.records();
+    assert_eq!(records.len(), 2, "the completion is appended: {records:?}");
+    let latest = records.last().expect("latest");
+    assert_eq!(latest.status, RecordStatus::Complete);
+    assert!(world.output(&latest.renditions[0].key).is_file());
+}
+
+#[tokio::test]
 async fn permanent_input_problems_are_recorded_and_acknowledged() {
     let world = World::new().await;
     let deleted = s3_event("in", "gone.jpg", 1000, "01");
@@ -316,6 +406,61 @@ async fn near_the_deadline_nothing_new_is_started() {
         .expect("partial");
     assert_eq!(failed_ids(&response), ["a", "b"]);
     assert!(world.records().is_empty());
+}
+
+/// Little time left and a read that never returns: the handler must still answer before the
+/// deadline, naming the stalled message and the one it had no time to start, and keep the
+/// object finished before them.
+#[tokio::test]
+async fn a_stalled_read_near_the_deadline_is_handed_back_in_time() {
+    let world = World::new().await;
+    let event = sqs_event(&[
+        ("done", s3_event("in", "photos/My+Photo.png", 757, "01")),
+        ("stalled", s3_event("in", "stalled.png", 757, "02")),
+        (
+            "not-started",
+            s3_event("in", "nested/dir/with+space.png", 757, "03"),
+        ),
+    ]);
+    let left = Duration::from_secs(4);
+    let started = Instant::now();
+    let deadline = SystemTime::now() + left;
+    // Today's handler would wait on the stalled read for ever: bound the wait so the test
+    // fails instead of hanging.
+    let response = tokio::time::timeout(
+        left * 3,
+        world.function.handle(event, "test-request", deadline),
+    )
+    .await
+    .expect("the handler answered at all")
+    .expect("partial");
+    let answered_after = started.elapsed();
+    let answered_before_deadline = deadline.duration_since(SystemTime::now());
+    eprintln!(
+        "deadline test: {} ms left at the start, answer after {} ms, {} ms before the \
+         deadline (reserve {} ms)",
+        left.as_millis(),
+        answered_after.as_millis(),
+        answered_before_deadline
+            .as_ref()
+            .map_or(0, Duration::as_millis),
+        ANSWER_RESERVE.as_millis(),
+    );
+    assert!(
+        answered_before_deadline.is_ok(),
+        "answered {answered_after:?} after the start, past the deadline {left:?} after it"
+    );
+    assert_eq!(failed_ids(&response), ["stalled", "not-started"]);
+    assert_eq!(
+        world.reads.load(Ordering::SeqCst),
+        2,
+        "the stalled read was started (and the last object was not)"
+    );
+    assert_eq!(
+        world.record("photos/My Photo.png").status,
+        RecordStatus::Complete
+    );
+    assert_eq!(world.records().len(), 1);
 }
 
 #[tokio::test]

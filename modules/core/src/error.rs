@@ -47,8 +47,8 @@ pub enum FailureKind {
     DecodeMemory,
     Corrupt,
     Encode,
-    /// The object could not be read for a permanent reason: deleted before the function got to
-    /// it, or access denied. Set by callers, which do the reading.
+    /// The object could not be read because it is gone: deleted before the function got to it.
+    /// Set by callers, which do the reading (access denied is the deployment's, and retried).
     SourceUnreadable,
     /// Set by callers for failures outside the transform (e.g. a panic caught in a codec).
     Internal,

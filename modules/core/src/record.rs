@@ -111,23 +111,37 @@ impl Record {
     }
 
     /// The write guard stores apply atomically with the write: true when this (stored) record
-    /// was made for the same or a newer event (by sequencer) than one carrying `incoming`.
+    /// must not be replaced by `incoming`. A newer event (by sequencer) always replaces it; an
+    /// older one never does; the same event does only to turn a `failed` record into a
+    /// `complete` one (a redelivery that succeeded where an earlier attempt was refused).
     /// Without sequencers on both sides nothing can be ordered, so nothing is blocked.
-    pub fn blocks_write_of(&self, incoming: Option<&Sequencer>) -> bool {
-        match (self.sequencer(), incoming) {
-            (Some(stored), Some(incoming)) => stored >= *incoming,
-            _ => false,
+    pub fn blocks_write_of(&self, incoming: &Record) -> bool {
+        self.blocks(incoming.sequencer().as_ref(), incoming.status)
+    }
+
+    fn blocks(&self, incoming: Option<&Sequencer>, incoming_status: RecordStatus) -> bool {
+        let (Some(stored), Some(incoming)) = (self.sequencer(), incoming) else {
+            return false;
+        };
+        match stored.cmp(incoming) {
+            std::cmp::Ordering::Less => false,
+            std::cmp::Ordering::Greater => true,
+            std::cmp::Ordering::Equal => {
+                !(self.status == RecordStatus::Failed && incoming_status == RecordStatus::Complete)
+            }
         }
     }
 
     /// True when this (stored) record already answers an event about `incoming`, so the event
-    /// needs no work: by sequencer when both have one (a redelivery, or an older event arriving
-    /// late), else when both name the same version of the object (emulators and hand-made
-    /// events carry no sequencer; the same version gives the same renditions).
+    /// needs no work: by sequencer when both have one, when even a `complete` record for the
+    /// event would be [blocked](Self::blocks_write_of) (a redelivery of a completed event, or
+    /// an older event arriving late; a redelivery over a `failed` record is tried again), else
+    /// when both name the same version of the object (emulators and hand-made events carry no
+    /// sequencer; the same version gives the same renditions).
     pub fn supersedes(&self, incoming: &ObjectIdentity) -> bool {
         let incoming_sequencer = incoming.sequencer.as_deref().and_then(Sequencer::parse);
         match (self.sequencer(), incoming_sequencer) {
-            (Some(_), Some(incoming)) => self.blocks_write_of(Some(&incoming)),
+            (Some(_), Some(incoming)) => self.blocks(Some(&incoming), RecordStatus::Complete),
             _ => self.identity.same_revision(incoming),
         }
     }
@@ -157,22 +171,56 @@ mod tests {
         Record::failed(identity, failure, 0)
     }
 
+    /// `stored(..)` turned into a complete record of the same event.
+    fn completed(sequencer: Option<&str>) -> Record {
+        let mut record = stored(sequencer);
+        record.status = RecordStatus::Complete;
+        record.failure = None;
+        record
+    }
+
     #[test]
     fn writes_of_same_or_older_events_are_blocked_newer_ones_are_not() {
         let record = stored(Some("0055A0"));
-        let seq = |s: &str| Sequencer::parse(s);
-        assert!(record.blocks_write_of(seq("55A0").as_ref()), "redelivery");
-        assert!(record.blocks_write_of(seq("559F").as_ref()), "older");
-        assert!(!record.blocks_write_of(seq("55A1").as_ref()), "newer");
+        assert!(record.blocks_write_of(&stored(Some("55A0"))), "redelivery");
+        assert!(record.blocks_write_of(&stored(Some("559F"))), "older");
+        assert!(!record.blocks_write_of(&stored(Some("55A1"))), "newer");
         assert!(
-            !record.blocks_write_of(seq("0100000").as_ref()),
+            !record.blocks_write_of(&stored(Some("0100000"))),
             "longer is newer"
         );
-        assert!(!record.blocks_write_of(None), "no incoming sequencer");
         assert!(
-            !stored(None).blocks_write_of(seq("01").as_ref()),
+            !record.blocks_write_of(&stored(None)),
+            "no incoming sequencer"
+        );
+        assert!(
+            !stored(None).blocks_write_of(&stored(Some("01"))),
             "no stored one"
         );
+    }
+
+    #[test]
+    fn at_an_equal_sequencer_only_complete_replaces_failed() {
+        let failed = stored(Some("55A0"));
+        let complete = completed(Some("55A0"));
+        assert!(!failed.blocks_write_of(&complete), "complete over failed");
+        assert!(complete.blocks_write_of(&failed), "failed over complete");
+        assert!(
+            complete.blocks_write_of(&complete),
+            "complete over complete"
+        );
+        assert!(failed.blocks_write_of(&failed), "failed over failed");
+        assert!(
+            failed.blocks_write_of(&completed(Some("559F"))),
+            "an older complete never replaces a newer failure"
+        );
+
+        // The pre-check agrees: a redelivery over a failure is worth trying again, over a
+        // completion it is not.
+        let mut event = ObjectIdentity::new("b", "k", 1);
+        event.sequencer = Some("55A0".to_owned());
+        assert!(!failed.supersedes(&event));
+        assert!(complete.supersedes(&event));
     }
 
     #[test]

@@ -32,7 +32,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         .load()
         .await;
     let objects = S3ObjectStore::new(aws_sdk_s3::Client::new(&aws))
-        .with_body_idle_timeout(config.sdk_timeouts.attempt);
+        .with_body_idle_timeout(config.sdk_timeouts.attempt)
+        .with_body_read_timeout(config.sdk_timeouts.operation);
     let records =
         DynamoRecordStore::new(aws_sdk_dynamodb::Client::new(&aws), &config.records_table);
     if config.warm_connections {
