@@ -89,6 +89,10 @@ resource "aws_lambda_function" "this" {
       condition     = var.min_remaining_ms < var.function_timeout_seconds * 1000
       error_message = "min_remaining_ms must be below the function timeout, or the function would take no record at all."
     }
+    precondition {
+      condition     = var.min_remaining_ms >= local.min_remaining_floor_ms
+      error_message = "min_remaining_ms must cover one SDK attempt's time limit (IMAGEPIPE_SDK_ATTEMPT_TIMEOUT_MS, 8000 ms by default) plus the 500 ms the function keeps to answer, or the function refuses to start."
+    }
   }
 }
 

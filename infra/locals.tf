@@ -6,6 +6,13 @@ locals {
   lambda_runtime = "provided.al2023"
   # Custom runtimes ignore the handler; Lambda still wants one, and `bootstrap` is the convention.
   lambda_handler = "bootstrap"
+  # The function refuses IMAGEPIPE_MIN_REMAINING_MS below one SDK attempt's time limit plus the
+  # time it keeps to answer (application/src/function_config.rs: DEFAULT_ATTEMPT_TIMEOUT in
+  # sdk_timeouts.rs, ANSWER_RESERVE in function.rs): the same floor here fails the plan instead of
+  # every cold start.
+  sdk_attempt_timeout_ms = tonumber(lookup(var.extra_environment, "IMAGEPIPE_SDK_ATTEMPT_TIMEOUT_MS", "8000"))
+  answer_reserve_ms      = 500
+  min_remaining_floor_ms = local.sdk_attempt_timeout_ms + local.answer_reserve_ms
 
   function_package  = "imagepipe-application"
   function_binary   = "bootstrap"

@@ -65,7 +65,7 @@ variable "function_timeout_seconds" {
 }
 
 variable "min_remaining_ms" {
-  description = "IMAGEPIPE_MIN_REMAINING_MS: the function takes no new record of a batch once less time than this remains (the rest is reported as failed and retried). Must be below the timeout."
+  description = "IMAGEPIPE_MIN_REMAINING_MS: the function starts no new object of a batch once less time than this remains (the rest is handed back and retried). Must be below the timeout and cover one SDK attempt's limit plus 500 ms (8500 with the default IMAGEPIPE_SDK_ATTEMPT_TIMEOUT_MS)."
   type        = number
   default     = 10000
 

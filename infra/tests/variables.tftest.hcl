@@ -169,6 +169,30 @@ run "rejects_min_remaining_ms_not_below_timeout" {
   expect_failures = [aws_lambda_function.this]
 }
 
+run "rejects_min_remaining_ms_below_one_sdk_attempt" {
+  command = plan
+
+  variables {
+    min_remaining_ms = 8499
+  }
+
+  expect_failures = [aws_lambda_function.this]
+}
+
+run "min_remaining_ms_follows_a_shorter_sdk_attempt" {
+  command = plan
+
+  variables {
+    min_remaining_ms  = 2000
+    extra_environment = { IMAGEPIPE_SDK_ATTEMPT_TIMEOUT_MS = "1500" }
+  }
+
+  assert {
+    condition     = one(aws_lambda_function.this.environment).variables["IMAGEPIPE_MIN_REMAINING_MS"] == "2000"
+    error_message = "A margin that covers a shortened SDK attempt plus the answer's reserve is accepted."
+  }
+}
+
 run "rejects_large_batch_without_batching_window" {
   command = plan
 
