@@ -23,4 +23,4 @@ done
 answers || { echo "dynamodb-guard: moto server did not answer on $endpoint" >&2; cat "$log" >&2; exit 1; }
 
 IMAGEPIPE_TEST_DYNAMODB_ENDPOINT=$endpoint \
-  cargo test --locked -p imagepipe-adapters --test dynamo_guard -- --ignored
+  cargo test --locked --workspace --test dynamo_guard -- --ignored
