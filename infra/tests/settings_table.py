@@ -9,7 +9,7 @@ every refused value must fail its variable's validation.
                                        the number of cases
 
 DIR must be under infra/ (`terraform test -test-directory` takes only such a path). The file is
-generated at test time from the table and never committed (scripts/infra-check.sh runs it).
+generated at test time from the table and never committed (dev/ci/infra-check.sh runs it).
 """
 
 import json

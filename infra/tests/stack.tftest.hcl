@@ -4,7 +4,7 @@
 # so no run here starts cargo. ARNs and ids come from tests/mocks, known at plan time; policy
 # documents naming resources are read during apply, so their JSON is unknown here (the contract
 # test checks which document each policy attribute is given).
-# Run: terraform -chdir=infra test (after init; scripts/infra-check.sh runs it without network).
+# Run: terraform -chdir=infra test (after init; dev/ci/infra-check.sh runs it without network).
 
 mock_provider "aws" {
   source          = "./tests/mocks"

@@ -15,7 +15,7 @@ commands). What a plan with mocked values cannot show is checked here:
   reads every IMAGEPIPE_* variable the stack sets, reads the table by the key the stack declares,
   and the S3/DynamoDB calls the code makes are exactly what the stack's IAM policy allows.
 
-Run: <venv with checkov>/bin/python -m unittest infra/tests/test_contract.py (scripts/infra-check.sh
+Run: <venv with checkov>/bin/python -m unittest infra/tests/test_contract.py (dev/ci/infra-check.sh
 does). Needs terraform, cargo and git on PATH; a missing one fails the test, never skips it.
 """
 

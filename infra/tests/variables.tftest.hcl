@@ -1,7 +1,7 @@
 # What the stack refuses to plan: every variable validation and precondition, each with a value
 # it must reject (expect_failures fails the run if the plan goes through, or fails elsewhere).
 # output_prefix and renditions are tested on the table the function's validator is tested on
-# (settings_table.json; scripts/infra-check.sh generates those runs).
+# (settings_table.json; dev/ci/infra-check.sh generates those runs).
 
 mock_provider "aws" {
   source          = "./tests/mocks"

@@ -1,5 +1,5 @@
 //! `DynamoRecordStore::put_record`'s condition against a real evaluator: a DynamoDB-compatible
-//! endpoint (moto server in CI, `scripts/dynamodb-guard.sh` starts one), not canned answers, so
+//! endpoint (moto server in CI, `dev/ci/dynamodb-guard.sh` starts one), not canned answers, so
 //! a condition that compared the wrong way round or on the wrong attribute fails here.
 //!
 //! Ignored by `cargo test`: it needs the endpoint in `IMAGEPIPE_TEST_DYNAMODB_ENDPOINT` and
@@ -17,7 +17,7 @@ const ENDPOINT_VARIABLE: &str = "IMAGEPIPE_TEST_DYNAMODB_ENDPOINT";
 
 async fn store(table: &str) -> DynamoRecordStore {
     let endpoint = std::env::var(ENDPOINT_VARIABLE).unwrap_or_else(|_| {
-        panic!("{ENDPOINT_VARIABLE} must name a DynamoDB endpoint (scripts/dynamodb-guard.sh)")
+        panic!("{ENDPOINT_VARIABLE} must name a DynamoDB endpoint (dev/ci/dynamodb-guard.sh)")
     });
     let config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
@@ -85,7 +85,7 @@ async fn stored(store: &DynamoRecordStore) -> (Option<String>, RecordStatus) {
 }
 
 #[tokio::test]
-#[ignore = "needs a DynamoDB endpoint: scripts/dynamodb-guard.sh"]
+#[ignore = "needs a DynamoDB endpoint: dev/ci/dynamodb-guard.sh"]
 async fn newer_events_replace_older_ones_and_completions_replace_failures() {
     let store = store("guard-order").await;
     let put = |record: Record| {
@@ -145,7 +145,7 @@ async fn newer_events_replace_older_ones_and_completions_replace_failures() {
 }
 
 #[tokio::test]
-#[ignore = "needs a DynamoDB endpoint: scripts/dynamodb-guard.sh"]
+#[ignore = "needs a DynamoDB endpoint: dev/ci/dynamodb-guard.sh"]
 async fn an_older_completion_never_replaces_a_newer_failure() {
     let store = store("guard-status").await;
     assert_eq!(

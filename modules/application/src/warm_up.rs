@@ -4,7 +4,7 @@
 //! init happens ahead of the request (provisioned concurrency, Lambda's proactive
 //! initialisation). Init does not wait for the round trip, but the task's first request competes
 //! for the CPU before the first poll (4.6 -> 8.7 ms of init on 2 cores here); when the event is
-//! already waiting it saves little. scripts/bench/lambda.py measures both cases
+//! already waiting it saves little. dev/bench/lambda.py measures both cases
 //! (docs/BENCHMARKS.md); `IMAGEPIPE_WARM_CONNECTIONS=false` turns it off.
 //!
 //! Only DynamoDB is warmed: its endpoint is one regional host for every invocation. S3 uses

@@ -1,5 +1,5 @@
 //! The Lambda handler over JSON fixtures of both trigger shapes, with local stores (and one
-//! failing store) standing in for S3 and DynamoDB. The end-to-end suite (`scripts/e2e.sh`)
+//! failing store) standing in for S3 and DynamoDB. The end-to-end suite (`dev/e2e/e2e.sh`)
 //! runs the same handler against the AWS SDK and an emulator.
 
 use std::path::PathBuf;

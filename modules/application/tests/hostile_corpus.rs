@@ -1,4 +1,4 @@
-//! Every case of `samples/corpus/cases.json` (made by `scripts/make-corpus.py`) through the
+//! Every case of `samples/corpus/cases.json` (made by `dev/fixtures/make-corpus.py`) through the
 //! Lambda handler, as SQS batches the way the event source mapping delivers them, with local
 //! stores: each object must end with exactly one record of the expected status and failure
 //! kind, nothing may be handed back for retry (every problem here is the input's), and each

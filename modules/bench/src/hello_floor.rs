@@ -1,4 +1,4 @@
-//! The cold-start floor for scripts/bench/lambda.py: the smallest function `lambda_runtime` can
+//! The cold-start floor for dev/bench/lambda.py: the smallest function `lambda_runtime` can
 //! run, built with the same release profile and runtime features as `bootstrap`, so the
 //! difference between the two start-ups is what the function's own init costs. It lives here,
 //! not as an example of imagepipe-application: building an example turns on that package's

@@ -1,4 +1,4 @@
-//! Benchmark helper driven by `scripts/bench/encoders.py`: each subcommand does one measured
+//! Benchmark helper driven by `dev/bench/encoders.py`: each subcommand does one measured
 //! thing and prints one JSON line, so the script can run every encoder as a separate process
 //! (peak RSS and CPU time then come from the kernel, the same way for every peer).
 #![forbid(unsafe_code)]

@@ -1,6 +1,6 @@
 //! Decode, resize and encode throughput on real photographs, at the default settings.
 //!
-//! Run with `scripts/bench-core.sh`, which fetches the photographs and sets
+//! Run with `dev/bench/bench-core.sh`, which fetches the photographs and sets
 //! `IMAGEPIPE_BENCH_IMAGES`. Throughput is reported in Mitem/s where one item is one pixel, so
 //! seconds per megapixel = 1 / (Mitem/s): decode and resize count source pixels, encode counts
 //! the pixels of the rendition it encodes. `decode_png_untagged` and `decode_png_display_p3`
@@ -58,7 +58,7 @@ fn photos() -> &'static [Photo] {
     static PHOTOS: OnceLock<Vec<Photo>> = OnceLock::new();
     PHOTOS.get_or_init(|| {
         let dir = std::env::var_os("IMAGEPIPE_BENCH_IMAGES").map(PathBuf::from).unwrap_or_else(|| {
-            panic!("IMAGEPIPE_BENCH_IMAGES is not set: run scripts/bench-core.sh, which fetches the photographs")
+            panic!("IMAGEPIPE_BENCH_IMAGES is not set: run dev/bench/bench-core.sh, which fetches the photographs")
         });
         let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
             .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))

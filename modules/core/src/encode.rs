@@ -44,7 +44,7 @@ pub struct EncoderSettings {
 
 impl Default for EncoderSettings {
     /// Chosen from the measured speed/size frontier (docs/bench/encoders.md, made by
-    /// scripts/bench/encoders.py): speed 9, 8-bit is its knee (speed 8 takes 2.3-3x the time for
+    /// dev/bench/encoders.py): speed 9, 8-bit is its knee (speed 8 takes 2.3-3x the time for
     /// at most 12% fewer bytes, speed 10 saves a quarter of the time for up to 16% more bytes;
     /// no speed reaches sharp's size), and quality 70 is the median of the qualities at which it
     /// matched the SSIMULACRA2 of sharp's defaults (quality 50, effort 4) on the benchmark

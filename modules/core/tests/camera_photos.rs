@@ -1,4 +1,4 @@
-//! Real camera photographs, fetched at test time by `scripts/camera-photos.py` (from PyPI and
+//! Real camera photographs, fetched at test time by `dev/fixtures/camera-photos.py` (from PyPI and
 //! Debian's archive; none is committed), and one of them re-encoded by Pillow in every accepted
 //! format. Camera JPEGs carry an EXIF thumbnail (a whole JPEG with its own end-of-image marker)
 //! before the main image: each photograph decodes whole, and every cut before the end of its
@@ -34,7 +34,7 @@ struct Photo {
 /// The photographs' directory, fetched once into the user's cache. The script fails loudly
 /// (no registry, no Pillow) rather than leave this test with nothing to check.
 fn photos_dir() -> PathBuf {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/camera-photos.py");
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../dev/fixtures/camera-photos.py");
     let output = Command::new("python3")
         .arg(&script)
         .output()

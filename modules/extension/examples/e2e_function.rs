@@ -1,4 +1,4 @@
-//! A stand-in function for `scripts/extension-e2e.sh`: `cargo lambda watch` only sends SHUTDOWN
+//! A stand-in function for `dev/e2e/extension-e2e.sh`: `cargo lambda watch` only sends SHUTDOWN
 //! to extensions when a function instance it started itself stops, so the test needs one. It
 //! logs one `imagepipe_metrics` line per invocation, as the real function does per object.
 #![forbid(unsafe_code)]

@@ -1,6 +1,6 @@
 //! Test fixtures made in code: every format and colour type the pipeline accepts, small enough
 //! to encode in milliseconds. Files that `image` cannot write (CMYK JPEG, palette GIF, EXIF
-//! JPEG from a camera-like encoder) come from `samples/`, made by `scripts/make-samples.py`.
+//! JPEG from a camera-like encoder) come from `samples/`, made by `dev/fixtures/make-samples.py`.
 #![allow(dead_code)]
 
 use std::io::Cursor;

@@ -1,0 +1,27 @@
+// One sharp AVIF encode for dev/bench/encoders.py; prints one JSON line.
+// Usage: node sharp-encode.js INPUT.png OUTPUT.avif QUALITY EFFORT THREADS
+// The PNG is decoded to raw pixels before the clock starts, so encode_s is the AVIF encode alone
+// (ravif's figure is measured the same way).
+"use strict";
+const fs = require("fs");
+const sharp = require("sharp");
+
+const [input, output, quality, effort, threads] = process.argv.slice(2);
+sharp.concurrency(Number(threads));
+sharp.cache(false);
+
+(async () => {
+  const { data, info } = await sharp(input).raw().toBuffer({ resolveWithObject: true });
+  const started = process.hrtime.bigint();
+  const avif = await sharp(data, {
+    raw: { width: info.width, height: info.height, channels: info.channels },
+  })
+    .avif({ quality: Number(quality), effort: Number(effort) })
+    .toBuffer();
+  const encodeS = Number(process.hrtime.bigint() - started) / 1e9;
+  fs.writeFileSync(output, avif);
+  console.log(JSON.stringify({ encode_s: encodeS, bytes: avif.length, width: info.width, height: info.height }));
+})().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
