@@ -3,15 +3,15 @@
 #![no_main]
 #![forbid(unsafe_code)]
 
-use imagepipe_core::{Limits, ObjectIdentity, PipelineConfig, Raw, RenditionSpec, decode, encode};
+use imagepipe_core::{ObjectIdentity};
+use imagepipe_core::avif::{Limits, AvifSettings, Raw, RenditionSpec, decode, encode};
 use libfuzzer_sys::fuzz_target;
 
 /// Small limits and boxes keep each execution in milliseconds; the decoders' code paths do not
 /// depend on the limit values, only on whether a limit is crossed.
-fn config() -> PipelineConfig {
-    let mut config = PipelineConfig::default();
+fn config() -> AvifSettings {
+    let mut config = AvifSettings::default();
     config.limits = Limits {
-        max_input_bytes: 1 << 20,
         max_dimension: 4096,
         max_pixels: 1 << 18,
         max_decode_bytes: 8 << 20,

@@ -112,16 +112,21 @@ impl RecordStore for JsonLinesRecordStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use imagepipe_core::{Failure, FailureKind, ObjectIdentity, RecordStatus};
+    use imagepipe_core::jsonl_summary::JsonLinesSummary;
+    use imagepipe_core::{
+        Failure, FailureKind, ObjectIdentity, PipelineSettings, Provenance, RecordStatus,
+    };
 
     fn record(key: &str, sequencer: Option<&str>) -> Record {
         let mut identity = ObjectIdentity::new("b", key, 1);
         identity.sequencer = sequencer.map(str::to_owned);
-        let failure = Failure {
-            kind: FailureKind::Corrupt,
-            reason: "test".to_owned(),
-        };
-        Record::failed(identity, failure, 0)
+        let failure = Failure::new(FailureKind::named("corrupt"), "test".to_owned());
+        Record::failed(
+            identity,
+            Provenance::new(&JsonLinesSummary, &PipelineSettings::default()),
+            failure,
+            0,
+        )
     }
 
     async fn lines(path: &Path) -> usize {

@@ -11,7 +11,11 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
 };
 use imagepipe_adapters::{DynamoRecordStore, OBJECT_ID_ATTRIBUTE, PutOutcome, RecordStore};
-use imagepipe_core::{Failure, FailureKind, ObjectIdentity, Record, RecordStatus, RenditionRecord};
+use imagepipe_core::jsonl_summary::JsonLinesSummary;
+use imagepipe_core::{
+    Failure, FailureKind, ObjectIdentity, OutputRecord, PipelineSettings, Provenance, Record,
+    RecordStatus,
+};
 
 const ENDPOINT_VARIABLE: &str = "IMAGEPIPE_TEST_DYNAMODB_ENDPOINT";
 
@@ -53,22 +57,25 @@ async fn store(table: &str) -> DynamoRecordStore {
 fn failed(sequencer: &str) -> Record {
     let mut identity = ObjectIdentity::new("in", "photo.jpg", 3);
     identity.sequencer = Some(sequencer.to_owned());
-    let failure = Failure {
-        kind: FailureKind::Corrupt,
-        reason: format!("event {sequencer}"),
-    };
-    Record::failed(identity, failure, 1)
+    let failure = Failure::new(FailureKind::named("corrupt"), format!("event {sequencer}"));
+    Record::failed(
+        identity,
+        Provenance::new(&JsonLinesSummary, &PipelineSettings::default()),
+        failure,
+        1,
+    )
 }
 
 fn complete(sequencer: &str) -> Record {
     Record {
         status: RecordStatus::Complete,
         failure: None,
-        renditions: vec![RenditionRecord {
+        failed_kind: None,
+        result: Some(serde_json::json!({})),
+        outputs: vec![OutputRecord {
             name: "thumb".to_owned(),
             key: format!("renditions/photo.jpg/{sequencer}/thumb.avif"),
-            width: 32,
-            height: 32,
+            content_type: "image/avif".to_owned(),
             bytes: 100,
         }],
         ..failed(sequencer)

@@ -24,7 +24,8 @@ use imagepipe_adapters::{
     DynamoRecordStore, ObjectLocation, ObjectStore, PutOutcome, RecordStore, S3ObjectStore,
     SEQUENCER_ORDER_ATTRIBUTE, StoreError,
 };
-use imagepipe_core::{Failure, FailureKind, ObjectIdentity, Record};
+use imagepipe_core::jsonl_summary::JsonLinesSummary;
+use imagepipe_core::{Failure, FailureKind, ObjectIdentity, PipelineSettings, Provenance, Record};
 
 /// The SDK's standard retry strategy (3 attempts), with a tiny backoff so tests stay fast.
 fn retry() -> RetryConfig {
@@ -82,11 +83,13 @@ fn location() -> ObjectLocation {
 fn record(sequencer: &str) -> Record {
     let mut identity = ObjectIdentity::new("in", "photo.jpg", 3);
     identity.sequencer = Some(sequencer.to_owned());
-    let failure = Failure {
-        kind: FailureKind::Corrupt,
-        reason: "canned".to_owned(),
-    };
-    Record::failed(identity, failure, 1)
+    let failure = Failure::new(FailureKind::named("corrupt"), "canned".to_owned());
+    Record::failed(
+        identity,
+        Provenance::new(&JsonLinesSummary, &PipelineSettings::default()),
+        failure,
+        1,
+    )
 }
 
 #[tokio::test]

@@ -278,13 +278,18 @@ fn is_sqs_event(event: &Value) -> bool {
 /// sums per invocation (printed as bare JSON on stdout, the format it reads in both log modes).
 fn log_outcome(request_id: &str, object_id: &str, outcome: &Outcome) {
     match outcome {
-        Outcome::Recorded { record, write } => {
-            let bytes_out: u64 = record.renditions.iter().map(|r| r.bytes).sum();
+        Outcome::Recorded {
+            record,
+            write,
+            reprocessed,
+        } => {
+            let bytes_out: u64 = record.outputs.iter().map(|r| r.bytes).sum();
             tracing::info!(
                 object = %object_id,
                 status = ?record.status,
                 write = ?write,
-                renditions = record.renditions.len(),
+                reprocessed,
+                outputs = record.outputs.len(),
                 bytes_in = record.identity.size,
                 bytes_out,
                 "recorded"

@@ -4,10 +4,13 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use imagepipe_core::{ConfigError, PipelineConfig};
+use std::sync::Arc;
+
+use imagepipe_core::{ConfigError, PipelineSettings, Transform};
 
 use crate::function::ANSWER_RESERVE;
 use crate::sdk_timeouts::{SdkTimeouts, VAR_SDK_ATTEMPT_TIMEOUT_MS};
+use crate::transforms::transform_from_vars;
 
 pub const VAR_OUTPUT_BUCKET: &str = "IMAGEPIPE_OUTPUT_BUCKET";
 pub const VAR_RECORDS_TABLE: &str = "IMAGEPIPE_RECORDS_TABLE";
@@ -21,14 +24,15 @@ pub const VAR_WARM_CONNECTIONS: &str = "IMAGEPIPE_WARM_CONNECTIONS";
 /// back too (see `Function`); this only decides which objects are worth starting.
 pub const DEFAULT_MIN_REMAINING: Duration = Duration::from_secs(10);
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct FunctionConfig {
     pub output_bucket: String,
     pub records_table: String,
     pub min_remaining: Duration,
     pub sdk_timeouts: SdkTimeouts,
     pub warm_connections: bool,
-    pub pipeline: PipelineConfig,
+    pub pipeline: PipelineSettings,
+    pub transform: Arc<dyn Transform>,
 }
 
 impl FunctionConfig {
@@ -66,7 +70,8 @@ impl FunctionConfig {
             min_remaining,
             sdk_timeouts,
             warm_connections,
-            pipeline: PipelineConfig::from_vars(vars)?,
+            pipeline: PipelineSettings::from_vars(vars)?,
+            transform: transform_from_vars(vars)?,
         })
     }
 }
@@ -137,7 +142,7 @@ pub(crate) mod tests {
         assert_eq!(config.records_table, "records");
         assert_eq!(config.min_remaining, Duration::from_millis(2500));
         assert!(config.warm_connections, "warm-up is on unless switched off");
-        assert_eq!(config.pipeline.renditions.len(), 1);
+        assert_eq!(config.transform.settings()["renditions"], "small=100x100");
     }
 
     #[test]

@@ -1,13 +1,14 @@
-//! The local main job: the whole pipeline over a directory of images, with the local object
+//! The local main job: the whole pipeline over a directory of inputs, with the local object
 //! and record stores standing in for S3 and DynamoDB.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use imagepipe_adapters::{
     JsonLinesRecordStore, LocalObjectStore, ObjectStore, PutOutcome, RecordStore, StoreError,
 };
-use imagepipe_core::{ObjectIdentity, PipelineConfig, RecordStatus};
+use imagepipe_core::{ObjectIdentity, PipelineSettings, RecordStatus, Transform};
 
 use crate::pipeline::{Outcome, Pipeline, ProcessError};
 
@@ -25,6 +26,11 @@ pub enum LocalJobError {
     },
     #[error("cannot open the records file: {0}")]
     OpenRecords(StoreError),
+    #[error("cannot start the records file {path} afresh: {source}")]
+    RedoRecords {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// Boxed: a store failure carries the whole object location, too large to move through
     /// every `Result` of the job.
     #[error(transparent)]
@@ -105,6 +111,8 @@ pub fn list_inputs(input: &Path, exclude: &Path) -> Result<Vec<InputFile>, Local
 #[derive(Debug, Default, Clone)]
 pub struct Summary {
     pub complete: usize,
+    /// Of `complete` and `failed`: objects recorded before with other settings, made again.
+    pub reprocessed: usize,
     pub failed: Vec<(String, String)>,
     pub unchanged: usize,
     pub skipped: usize,
@@ -138,13 +146,19 @@ pub async fn run<O: ObjectStore, R: RecordStore>(
                 write: PutOutcome::Stale,
                 ..
             } => summary.unchanged += 1,
-            Outcome::Recorded { record, .. } => match record.status {
+            Outcome::Recorded {
+                record,
+                reprocessed,
+                ..
+            } => match record.status {
                 RecordStatus::Complete => {
                     summary.complete += 1;
+                    summary.reprocessed += usize::from(*reprocessed);
                     summary.input_bytes += record.identity.size;
-                    summary.output_bytes += record.renditions.iter().map(|r| r.bytes).sum::<u64>();
+                    summary.output_bytes += record.outputs.iter().map(|r| r.bytes).sum::<u64>();
                 }
                 RecordStatus::Failed => {
+                    summary.reprocessed += usize::from(*reprocessed);
                     let reason = record
                         .failure
                         .as_ref()
@@ -159,18 +173,48 @@ pub async fn run<O: ObjectStore, R: RecordStore>(
     Ok(summary)
 }
 
-/// The stores for a local run: `input` served as [`INPUT_BUCKET`], `output` as [`OUTPUT_BUCKET`].
+/// Where a local run reads and writes.
+#[derive(Debug, Clone)]
+pub struct LocalPaths<'a> {
+    /// Served as [`INPUT_BUCKET`].
+    pub input: &'a Path,
+    /// Served as [`OUTPUT_BUCKET`].
+    pub output: &'a Path,
+    /// The JSON-lines records file.
+    pub records: &'a Path,
+}
+
+/// The stores for a local run. With `redo`, the records file starts empty, so every input is
+/// made again whatever was recorded before.
 pub async fn local_pipeline(
-    input: &Path,
-    output: &Path,
-    records: &Path,
-    config: PipelineConfig,
+    paths: LocalPaths<'_>,
+    transform: Arc<dyn Transform>,
+    settings: PipelineSettings,
+    redo: bool,
 ) -> Result<Pipeline<LocalObjectStore, JsonLinesRecordStore>, LocalJobError> {
     let objects = LocalObjectStore::new()
-        .with_bucket(INPUT_BUCKET, input)
-        .with_bucket(OUTPUT_BUCKET, output);
-    let records = JsonLinesRecordStore::open(records)
+        .with_bucket(INPUT_BUCKET, paths.input)
+        .with_bucket(OUTPUT_BUCKET, paths.output);
+    if redo {
+        match std::fs::remove_file(paths.records) {
+            Ok(()) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(source) => {
+                return Err(LocalJobError::RedoRecords {
+                    path: paths.records.to_path_buf(),
+                    source,
+                });
+            }
+        }
+    }
+    let records = JsonLinesRecordStore::open(paths.records)
         .await
         .map_err(LocalJobError::OpenRecords)?;
-    Ok(Pipeline::new(objects, records, config, OUTPUT_BUCKET))
+    Ok(Pipeline::new(
+        objects,
+        records,
+        transform,
+        settings,
+        OUTPUT_BUCKET,
+    ))
 }

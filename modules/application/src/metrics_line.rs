@@ -5,12 +5,12 @@
 use imagepipe_core::{Record, RecordStatus};
 use serde_json::{Value, json};
 
-/// The line for one written record: bytes read, bytes written, renditions written (none for a
-/// failed record).
+/// The line for one written record: bytes read, bytes written, outputs written (none for a
+/// failed record). The field keeps its name `renditions`, which the extension reads.
 pub fn metrics_line(request_id: &str, record: &Record) -> Value {
-    let bytes_out: u64 = record.renditions.iter().map(|r| r.bytes).sum();
+    let bytes_out: u64 = record.outputs.iter().map(|r| r.bytes).sum();
     let renditions = if record.status == RecordStatus::Complete {
-        record.renditions.len()
+        record.outputs.len()
     } else {
         0
     };
@@ -27,15 +27,15 @@ pub fn metrics_line(request_id: &str, record: &Record) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use imagepipe_core::{Failure, FailureKind, ObjectIdentity};
+    use imagepipe_core::jsonl_summary::JsonLinesSummary;
+    use imagepipe_core::{Failure, FailureKind, ObjectIdentity, PipelineSettings, Provenance};
 
     #[test]
     fn the_line_names_its_request() {
-        let failure = Failure {
-            kind: FailureKind::Corrupt,
-            reason: "truncated".to_owned(),
-        };
-        let record = Record::failed(ObjectIdentity::new("in", "a.jpg", 1234), failure, 0);
+        let failure = Failure::new(FailureKind::named("corrupt"), "truncated");
+        let provenance = Provenance::new(&JsonLinesSummary, &PipelineSettings::default());
+        let identity = ObjectIdentity::new("in", "a.jpg", 1234);
+        let record = Record::failed(identity, provenance, failure, 0);
         assert_eq!(
             metrics_line("8f5e-request", &record),
             json!({"requestId": "8f5e-request",

@@ -7,20 +7,21 @@ use std::sync::Arc;
 
 use imagepipe_adapters::{JsonLinesRecordStore, LocalObjectStore, PutOutcome};
 use imagepipe_application::{Outcome, Pipeline};
-use imagepipe_core::{ObjectIdentity, PipelineConfig, Record, RecordStatus, RenditionSpec};
+use imagepipe_core::avif::{AvifSettings, AvifTransform, RenditionSpec};
+use imagepipe_core::{ObjectIdentity, PipelineSettings, Record, RecordStatus, Transform};
 
 /// Rounds per scenario: the calls race differently each time.
 const ROUNDS: usize = 16;
 
 type LocalPipeline = Pipeline<LocalObjectStore, JsonLinesRecordStore>;
 
-fn config() -> PipelineConfig {
-    let mut config = PipelineConfig {
+fn transform() -> Arc<dyn Transform> {
+    let mut config = AvifSettings {
         renditions: RenditionSpec::parse_list("thumb=32x32,small=48x48").expect("renditions"),
-        ..PipelineConfig::default()
+        ..AvifSettings::default()
     };
     config.encoder.speed = 10;
-    config
+    Arc::new(AvifTransform::new(config))
 }
 
 async fn pipeline(dir: &Path) -> Arc<LocalPipeline> {
@@ -34,7 +35,13 @@ async fn pipeline(dir: &Path) -> Arc<LocalPipeline> {
     let records = JsonLinesRecordStore::open(dir.join("records.jsonl"))
         .await
         .expect("records");
-    Arc::new(Pipeline::new(objects, records, config(), "out"))
+    Arc::new(Pipeline::new(
+        objects,
+        records,
+        transform(),
+        PipelineSettings::default(),
+        "out",
+    ))
 }
 
 fn event(sequencer: &str, version: &str) -> ObjectIdentity {
@@ -97,8 +104,8 @@ fn current_record(dir: &Path) -> Record {
 /// Every rendition the record names exists, has the recorded size and is a whole AVIF.
 fn assert_renditions_exist(dir: &Path, record: &Record) {
     assert_eq!(record.status, RecordStatus::Complete);
-    assert_eq!(record.renditions.len(), 2);
-    for rendition in &record.renditions {
+    assert_eq!(record.outputs.len(), 2);
+    for rendition in &record.outputs {
         let bytes = std::fs::read(dir.join("out").join(&rendition.key))
             .unwrap_or_else(|e| panic!("rendition {} named but missing: {e}", rendition.key));
         assert_eq!(bytes.len() as u64, rendition.bytes, "{}", rendition.key);

@@ -12,8 +12,11 @@ use imagepipe_adapters::{
     StoreError, StoredObject,
 };
 use imagepipe_application::{ANSWER_RESERVE, Function, FunctionError, Pipeline};
+use imagepipe_core::avif::{AvifSettings, AvifTransform, RenditionSpec};
+use imagepipe_core::jsonl_summary::{JsonLinesSummary, NOT_AN_OBJECT};
 use imagepipe_core::{
-    Failure, FailureKind, ObjectIdentity, PipelineConfig, Record, RecordStatus, RenditionSpec,
+    Failure, FailureKind, ObjectIdentity, PipelineSettings, Provenance, Record, RecordStatus,
+    Transform,
 };
 use serde_json::{Value, json};
 
@@ -28,14 +31,14 @@ fn fixture(name: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).expect("fixture")).expect("json")
 }
 
-fn config() -> PipelineConfig {
+fn transform() -> Arc<dyn Transform> {
     // Fast: this checks the event flow; the benchmarks check the encoder.
-    let mut config = PipelineConfig {
+    let mut config = AvifSettings {
         renditions: RenditionSpec::parse_list("thumb=32x32").expect("renditions"),
-        ..PipelineConfig::default()
+        ..AvifSettings::default()
     };
     config.encoder.speed = 10;
-    config
+    Arc::new(AvifTransform::new(config))
 }
 
 /// The local store, with faults chosen by key: a key containing `flaky` fails the way S3 does
@@ -111,6 +114,10 @@ impl World {
 
     /// The function over `dir`'s inputs and whatever records it already holds.
     async fn over(dir: tempfile::TempDir) -> Self {
+        Self::running(dir, transform()).await
+    }
+
+    async fn running(dir: tempfile::TempDir, transform: Arc<dyn Transform>) -> Self {
         let objects = LocalObjectStore::new()
             .with_bucket("in", dir.path().join("in"))
             .with_bucket("out", dir.path().join("out"));
@@ -122,7 +129,13 @@ impl World {
             local: objects,
             reads: Arc::clone(&reads),
         };
-        let pipeline = Pipeline::new(objects, records, config(), "out");
+        let pipeline = Pipeline::new(
+            objects,
+            records,
+            transform,
+            PipelineSettings::default(),
+            "out",
+        );
         let function = Function::new(pipeline, Duration::from_secs(1));
         Self {
             dir,
@@ -208,8 +221,8 @@ async fn a_direct_s3_event_is_processed_with_its_key_decoded() {
         record.identity.sequencer.as_deref(),
         Some("0055AED6DCD90281E5")
     );
-    assert_eq!(record.renditions.len(), 1);
-    assert!(world.output(&record.renditions[0].key).is_file());
+    assert_eq!(record.outputs.len(), 1);
+    assert!(world.output(&record.outputs[0].key).is_file());
 }
 
 #[tokio::test]
@@ -222,7 +235,7 @@ async fn an_sqs_batch_reports_only_the_messages_to_retry() {
 
     let unicode = world.record("café/東京 +1.png");
     assert_eq!(unicode.status, RecordStatus::Complete);
-    assert!(world.output(&unicode.renditions[0].key).is_file());
+    assert!(world.output(&unicode.outputs[0].key).is_file());
     let moto_style = world.record("nested/dir/with space.png");
     assert_eq!(moto_style.status, RecordStatus::Complete);
     assert_eq!(
@@ -232,7 +245,7 @@ async fn an_sqs_batch_reports_only_the_messages_to_retry() {
     let corrupt = world.record("uploads/corrupt.jpg");
     assert_eq!(corrupt.status, RecordStatus::Failed);
     let failure = corrupt.failure.expect("failure");
-    assert_eq!(failure.kind, FailureKind::Corrupt);
+    assert_eq!(failure.kind, imagepipe_core::avif::kind::CORRUPT);
     assert!(!failure.reason.is_empty());
     assert_eq!(world.records().len(), 3);
 }
@@ -245,7 +258,7 @@ async fn a_second_delivery_changes_nothing() {
         .await
         .expect("first");
     let before = std::fs::read(world.dir.path().join("records.jsonl")).expect("records");
-    let rendition = world.output(&world.record("café/東京 +1.png").renditions[0].key);
+    let rendition = world.output(&world.record("café/東京 +1.png").outputs[0].key);
     let written_at = std::fs::metadata(&rendition)
         .and_then(|m| m.modified())
         .expect("mtime");
@@ -340,11 +353,17 @@ async fn a_redelivery_that_succeeds_replaces_the_same_events_failure() {
     // What an earlier attempt (or an older build, which recorded denied reads) left behind.
     let mut identity = ObjectIdentity::new("in", "photos/My Photo.png", 757);
     identity.sequencer = Some("0A".to_owned());
-    let failure = Failure {
-        kind: FailureKind::SourceUnreadable,
-        reason: "access to s3://in/photos/My Photo.png is denied".to_owned(),
-    };
-    let earlier = serde_json::to_string(&Record::failed(identity, failure, 1)).expect("json");
+    let failure = Failure::new(
+        FailureKind::SOURCE_UNREADABLE,
+        "access to s3://in/photos/My Photo.png is denied".to_owned(),
+    );
+    let earlier = serde_json::to_string(&Record::failed(
+        identity,
+        Provenance::new(transform().as_ref(), &PipelineSettings::default()),
+        failure,
+        1,
+    ))
+    .expect("json");
     std::fs::write(world.dir.path().join("records.jsonl"), earlier + "\n").expect("seed");
     let world = World::over(world.dir).await;
 
@@ -360,7 +379,7 @@ async fn a_redelivery_that_succeeds_replaces_the_same_events_failure() {
     assert_eq!(records.len(), 2, "the completion is appended: {records:?}");
     let latest = records.last().expect("latest");
     assert_eq!(latest.status, RecordStatus::Complete);
-    assert!(world.output(&latest.renditions[0].key).is_file());
+    assert!(world.output(&latest.outputs[0].key).is_file());
 }
 
 #[tokio::test]
@@ -376,9 +395,9 @@ async fn permanent_input_problems_are_recorded_and_acknowledged() {
         .expect("ok");
     assert!(failed_ids(&response).is_empty());
     let gone = world.record("gone.jpg").failure.expect("failure");
-    assert_eq!(gone.kind, FailureKind::SourceUnreadable);
+    assert_eq!(gone.kind, FailureKind::SOURCE_UNREADABLE);
     let huge = world.record("huge.jpg").failure.expect("failure");
-    assert_eq!(huge.kind, FailureKind::TooManyBytes);
+    assert_eq!(huge.kind, FailureKind::TOO_MANY_BYTES);
 }
 
 #[tokio::test]
@@ -487,4 +506,34 @@ async fn a_test_event_invoked_directly_is_acknowledged() {
     let test = json!({"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": "in"});
     let response = world.handle(test).await.expect("ok");
     assert_eq!(response["objects"], 0);
+}
+
+#[tokio::test]
+async fn the_second_transform_runs_through_the_same_handler() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(&input).expect("mkdir");
+    std::fs::write(input.join("a.jsonl"), "{\"n\":1}\n{\"n\":2}\n").expect("write");
+    std::fs::write(input.join("b.jsonl"), "[1]\n").expect("write");
+    let world = World::running(dir, Arc::new(JsonLinesSummary)).await;
+    let event = sqs_event(&[
+        ("m-a", s3_event("in", "a.jsonl", 16, "0A")),
+        ("m-b", s3_event("in", "b.jsonl", 4, "0B")),
+    ]);
+    let response = world.handle(event).await.expect("ok");
+    assert!(failed_ids(&response).is_empty(), "{response}");
+
+    let summarised = world.record("a.jsonl");
+    assert_eq!(summarised.status, RecordStatus::Complete);
+    assert_eq!(summarised.provenance.transform, "jsonl_summary");
+    assert_eq!(summarised.result, Some(json!({"records": 2, "fields": 1})));
+    assert!(world.output(&summarised.outputs[0].key).is_file());
+    let refused = world.record("b.jsonl");
+    assert_eq!(refused.failed_kind, Some(NOT_AN_OBJECT));
+
+    // Redelivered: the same settings digest, so nothing is read again.
+    let reads = world.reads.load(Ordering::SeqCst);
+    let again = sqs_event(&[("m-a", s3_event("in", "a.jsonl", 16, "0A"))]);
+    world.handle(again).await.expect("ok");
+    assert_eq!(world.reads.load(Ordering::SeqCst), reads);
 }

@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use imagepipe_core::{FailureKind, Record, RecordStatus};
+use imagepipe_core::avif::{ImageSummary, kind};
+use imagepipe_core::{Record, RecordStatus};
 
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -19,15 +20,36 @@ fn records(path: &Path) -> Vec<Record> {
 }
 
 fn run_local(input: &Path, output: &Path) -> std::process::Output {
+    run_local_with(input, output, &[], &[])
+}
+
+fn run_local_with(
+    input: &Path,
+    output: &Path,
+    args: &[&str],
+    vars: &[(&str, &str)],
+) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_imagepipe-local"))
         .arg(input)
         .arg("--output")
         .arg(output)
+        .args(args)
         // Fastest encoder: this test checks the flow, the benchmarks check the encoder.
         .env("IMAGEPIPE_AVIF_SPEED", "10")
         .env("IMAGEPIPE_RENDITIONS", "thumb=64x64,display=200x200")
+        .envs(vars.iter().copied())
         .output()
         .expect("binary runs")
+}
+
+fn summary(record: &Record) -> ImageSummary {
+    serde_json::from_value(
+        record
+            .result
+            .clone()
+            .expect("complete records have a result"),
+    )
+    .expect("an image summary")
 }
 
 #[test]
@@ -68,16 +90,20 @@ fn converts_good_images_and_records_hostile_ones_as_failed_without_crashing() {
             .unwrap_or_else(|| panic!("no record for {key}"))
     };
     for (key, kind) in [
-        ("corrupt.jpg", FailureKind::Corrupt),
-        ("bomb.png", FailureKind::TooManyPixels),
-        ("page.jpg", FailureKind::UnsupportedFormat),
-        ("empty.png", FailureKind::Empty),
+        ("corrupt.jpg", kind::CORRUPT),
+        ("bomb.png", kind::TOO_MANY_PIXELS),
+        ("page.jpg", kind::UNSUPPORTED_FORMAT),
+        ("empty.png", kind::EMPTY),
     ] {
         let record = by_key(key);
         assert_eq!(record.status, RecordStatus::Failed, "{key}");
         let failure = record.failure.as_ref().expect("failure");
         assert_eq!(failure.kind, kind, "{key}: {}", failure.reason);
-        assert!(record.placeholder.is_none(), "{key}");
+        assert!(
+            record.result.is_none() && record.outputs.is_empty(),
+            "{key}"
+        );
+        assert_eq!(record.failed_kind.as_ref(), Some(&kind), "{key}");
         assert!(
             stdout.contains(&format!("FAILED {key}: {}", failure.reason)),
             "{stdout}"
@@ -90,11 +116,9 @@ fn converts_good_images_and_records_hostile_ones_as_failed_without_crashing() {
     ] {
         let record = by_key(key);
         assert_eq!(record.status, RecordStatus::Complete, "{key}");
-        assert_eq!(record.renditions.len(), 2);
-        let placeholder = record
-            .placeholder
-            .as_ref()
-            .expect("complete records have one");
+        assert_eq!(record.outputs.len(), 2);
+        let summary = summary(record);
+        let placeholder = &summary.placeholder;
         // `#rrggbbaa` for the logo with transparency, `#rrggbb` for the photos.
         let digits = if key.contains("alpha") { 8 } else { 6 };
         assert_eq!(
@@ -103,30 +127,109 @@ fn converts_good_images_and_records_hostile_ones_as_failed_without_crashing() {
             "{key}: {placeholder:?}"
         );
         assert!(!placeholder.thumbhash.is_empty(), "{key}");
-        for rendition in &record.renditions {
-            let file = output.join(&rendition.key);
+        for (output_record, size) in record.outputs.iter().zip(&summary.renditions) {
+            assert_eq!(output_record.name, size.name);
+            assert_eq!(output_record.content_type, "image/avif");
+            let file = output.join(&output_record.key);
             let bytes = std::fs::read(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-            assert_eq!(bytes.len() as u64, rendition.bytes);
+            assert_eq!(bytes.len() as u64, output_record.bytes);
             let avif = avif_parse::read_avif(&mut bytes.as_slice()).expect("valid AVIF");
             let meta = avif.primary_item_metadata().expect("AV1 header");
             assert_eq!(
                 (meta.max_frame_width.get(), meta.max_frame_height.get()),
-                (rendition.width, rendition.height)
+                (size.width, size.height)
             );
         }
     }
     // The portrait photo was turned upright before scaling.
-    let chelsea = by_key("chelsea.jpg");
-    assert_eq!(
-        (chelsea.renditions[1].width, chelsea.renditions[1].height),
-        (133, 200)
-    );
+    let display = &summary(by_key("chelsea.jpg")).renditions[1];
+    assert_eq!((display.width, display.height), (133, 200));
 
     // A second run over unchanged files records nothing new.
     let again = run_local(&input, &output);
     let stdout = String::from_utf8_lossy(&again.stdout);
     assert!(stdout.contains("7 unchanged"), "{stdout}");
+    assert!(!stdout.contains("reprocessed"), "{stdout}");
     assert_eq!(records_len(&output), 7);
+
+    // Other settings reach every input already recorded, complete or failed.
+    let changed = [("IMAGEPIPE_RENDITIONS", "thumb=48x48")];
+    let reprocess = run_local_with(&input, &output, &[], &changed);
+    let stdout = String::from_utf8_lossy(&reprocess.stdout);
+    assert!(stdout.contains("3 complete, 4 failed"), "{stdout}");
+    assert!(
+        stdout.contains("7 reprocessed: settings changed"),
+        "{stdout}"
+    );
+    let latest = latest_records(&output);
+    let astronaut = &latest["astronaut.jpg"];
+    assert_eq!(
+        astronaut.outputs.len(),
+        1,
+        "only the new rendition is named"
+    );
+    assert_eq!(
+        astronaut.provenance.settings["transform"]["renditions"],
+        "thumb=48x48"
+    );
+    let unchanged = run_local_with(&input, &output, &[], &changed);
+    assert!(String::from_utf8_lossy(&unchanged.stdout).contains("7 unchanged"));
+
+    // --redo makes everything again with the same settings.
+    let redo = run_local_with(&input, &output, &["--redo"], &changed);
+    let stdout = String::from_utf8_lossy(&redo.stdout);
+    assert!(stdout.contains("3 complete, 4 failed"), "{stdout}");
+    assert_eq!(records_len(&output), 7, "the records file started afresh");
+}
+
+/// The last record per key (the JSON-lines file appends).
+fn latest_records(output: &Path) -> std::collections::BTreeMap<String, Record> {
+    records(&output.join("records.jsonl"))
+        .into_iter()
+        .map(|record| (record.identity.key.clone(), record))
+        .collect()
+}
+
+#[test]
+fn the_second_transform_runs_through_the_same_local_job() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let input = work.path().join("in");
+    let output = work.path().join("out");
+    std::fs::create_dir_all(&input).expect("mkdir");
+    std::fs::write(
+        input.join("events.jsonl"),
+        "{\"id\":1}\n{\"id\":2,\"tag\":\"a\"}\n",
+    )
+    .expect("write");
+    std::fs::write(input.join("broken.jsonl"), "{\"id\":1}\nnot json\n").expect("write");
+    let vars = [("IMAGEPIPE_TRANSFORM", "jsonl_summary")];
+    let result = run_local_with(&input, &output, &[], &vars);
+    let stdout = String::from_utf8_lossy(&result.stdout);
+    assert_eq!(result.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("1 complete, 1 failed"), "{stdout}");
+
+    let latest = latest_records(&output);
+    let events = &latest["events.jsonl"];
+    assert_eq!(events.provenance.transform, "jsonl_summary");
+    assert_eq!(
+        events.result,
+        Some(serde_json::json!({"records": 2, "fields": 2}))
+    );
+    let [summary] = events.outputs.as_slice() else {
+        panic!("one output: {:?}", events.outputs);
+    };
+    assert!(summary.key.ends_with("/summary.json"), "{}", summary.key);
+    assert_eq!(summary.content_type, "application/json");
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(output.join(&summary.key)).expect("written"))
+            .expect("JSON");
+    assert_eq!(written["fields"]["tag"]["string"], 1);
+    let broken = &latest["broken.jsonl"];
+    assert_eq!(
+        broken.failed_kind,
+        Some(imagepipe_core::jsonl_summary::INVALID_JSON)
+    );
+    assert!(stdout.contains("FAILED broken.jsonl: line 2"), "{stdout}");
 }
 
 #[test]

@@ -2,7 +2,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context;
-use imagepipe_core::{EncoderSettings, Limits, OutputBitDepth, decode};
+use imagepipe_core::avif::{EncoderSettings, Limits, OutputBitDepth, decode};
 
 use crate::read_raw;
 

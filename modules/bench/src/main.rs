@@ -11,7 +11,8 @@ use std::path::Path;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use imagepipe_core::{ObjectIdentity, Raw};
+use imagepipe_core::ObjectIdentity;
+use imagepipe_core::avif::Raw;
 
 #[derive(Parser)]
 #[command(about = "ravif encodes and SSIMULACRA2 scores for the encoder benchmark")]

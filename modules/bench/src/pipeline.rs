@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use imagepipe_core::{PipelineConfig, decode, encode};
+use imagepipe_core::avif::{AvifSettings, decode, encode};
 
 use crate::read_raw;
 
@@ -16,7 +16,7 @@ pub struct Args {
 /// renditions, resize before encode) are measured end to end.
 pub fn run(args: &Args) -> anyhow::Result<serde_json::Value> {
     let vars: BTreeMap<String, String> = std::env::vars().collect();
-    let config = PipelineConfig::from_vars(&vars)?;
+    let config = AvifSettings::from_vars(&vars)?;
     let raw = read_raw(&args.input)?;
     let started = Instant::now();
     let complete = encode(decode(raw, &config.limits)?, &config)?;

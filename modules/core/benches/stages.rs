@@ -14,9 +14,9 @@ use std::sync::OnceLock;
 
 use divan::Bencher;
 use divan::counter::ItemsCount;
-use imagepipe_core::{
-    Intermediate, ObjectIdentity, PipelineConfig, Pixels, Placeholder, Raw, RenditionSpec, decode,
-    resize,
+use imagepipe_core::ObjectIdentity;
+use imagepipe_core::avif::{
+    AvifSettings, Intermediate, Pixels, Placeholder, Raw, RenditionSpec, decode, resize,
 };
 
 fn main() {
@@ -72,7 +72,7 @@ fn photos() -> &'static [Photo] {
             .map(|path| {
                 let bytes = std::fs::read(&path).expect("photo readable");
                 let name = path.file_name().expect("file name").to_string_lossy().into_owned();
-                let decoded = decode(raw(&name, bytes.clone()), &PipelineConfig::default().limits)
+                let decoded = decode(raw(&name, bytes.clone()), &AvifSettings::default().limits)
                     .unwrap_or_else(|e| panic!("{name}: {e}"));
                 let p3 = moxcms::ColorProfile::new_display_p3().encode().expect("profile");
                 let png_untagged = png(decoded.pixels(), None);
@@ -112,7 +112,7 @@ fn source_pixels(photo: &Photo) -> ItemsCount {
 #[divan::bench(args = photo_names(), sample_count = 10)]
 fn decode_source(bencher: Bencher, label: &str) {
     let photo = photo(label);
-    let limits = PipelineConfig::default().limits;
+    let limits = AvifSettings::default().limits;
     bencher
         .counter(source_pixels(photo))
         .with_inputs(|| raw(&photo.name, photo.bytes.clone()))
@@ -131,7 +131,7 @@ fn decode_png_display_p3(bencher: Bencher, label: &str) {
 
 fn decode_png(bencher: Bencher, label: &str, bytes: fn(&Photo) -> &Vec<u8>) {
     let photo = photo(label);
-    let limits = PipelineConfig::default().limits;
+    let limits = AvifSettings::default().limits;
     bencher
         .counter(source_pixels(photo))
         .with_inputs(|| raw(&photo.name, bytes(photo).clone()))
@@ -141,7 +141,7 @@ fn decode_png(bencher: Bencher, label: &str, bytes: fn(&Photo) -> &Vec<u8>) {
 #[divan::bench(args = photo_names(), sample_count = 10)]
 fn resize_to_all_renditions(bencher: Bencher, label: &str) {
     let photo = photo(label);
-    let config = PipelineConfig::default();
+    let config = AvifSettings::default();
     let (w, h) = photo.decoded.pixels().dimensions();
     bencher.counter(source_pixels(photo)).bench(|| {
         for spec in &config.renditions {
@@ -156,7 +156,7 @@ fn rendition_pixels(
     photo: &Photo,
     pick: impl Fn(&[RenditionSpec], u32, u32) -> &RenditionSpec,
 ) -> Pixels {
-    let config = PipelineConfig::default();
+    let config = AvifSettings::default();
     let (w, h) = photo.decoded.pixels().dimensions();
     let (tw, th) = pick(&config.renditions, w, h).fit(w, h);
     resize(photo.decoded.pixels(), tw, th).into_owned()
@@ -186,7 +186,7 @@ fn pixel_count(pixels: &Pixels) -> ItemsCount {
 
 #[divan::bench(args = photo_names(), sample_count = 3, sample_size = 1)]
 fn encode_display_rendition(bencher: Bencher, label: &str) {
-    let config = PipelineConfig::default();
+    let config = AvifSettings::default();
     let scaled = rendition_pixels(photo(label), largest);
     bencher
         .counter(pixel_count(&scaled))
@@ -195,7 +195,7 @@ fn encode_display_rendition(bencher: Bencher, label: &str) {
 
 #[divan::bench(args = photo_names(), sample_count = 5, sample_size = 1)]
 fn encode_smallest_rendition(bencher: Bencher, label: &str) {
-    let config = PipelineConfig::default();
+    let config = AvifSettings::default();
     let scaled = rendition_pixels(photo(label), smallest);
     bencher
         .counter(pixel_count(&scaled))

@@ -1,57 +1,34 @@
-//! The pure heart of the pipeline: typed stages and the transforms between them.
+//! The pure heart of the pipeline: the record envelope, the transform seam and the transforms.
 //!
 //! ```text
-//! Raw --decode(&Limits)--> Intermediate --encode(&PipelineConfig)--> Complete --> Record
+//! ObjectIdentity + bytes --Transform::apply--> Product (outputs + summary) | Failure --> Record
 //! ```
 //!
 //! No I/O, no clock, no async runtime, no AWS: everything here is a function of its arguments,
-//! so it is tested anywhere and shared by the Lambda function and the local job.
+//! so it is tested anywhere and shared by the Lambda function and the local job. The generic
+//! part (identity, ordering, records, settings, output keys, the [`Transform`] trait) knows
+//! nothing about images; [`avif`] is the shipped transform and [`jsonl_summary`] a second, tiny
+//! one that proves the seam.
 #![forbid(unsafe_code)]
 
-mod cmyk_jpeg;
-mod colour;
-mod complete;
-mod config;
-mod decode;
-mod encode;
-mod error;
+pub mod avif;
+mod config_value;
+mod failure;
 mod identity;
-mod intermediate;
-mod limits;
+pub mod jsonl_summary;
 mod output_key;
-mod placeholder;
-mod raw;
+mod provenance;
 mod record;
-mod rendition;
-mod resize;
 mod sequencer;
-mod sniff;
-mod source;
-mod truncation;
+mod settings;
+mod transform;
 
-pub use complete::{Complete, EncodedRendition, Timings, encode};
-pub use config::{ALL_VARS, ConfigError, PipelineConfig};
-pub use decode::decode;
-pub use encode::{EncoderSettings, OutputBitDepth};
-pub use error::{FailureKind, TransformError};
+pub use config_value::{ConfigError, parse_in_range};
+pub use failure::{Failure, FailureKind};
 pub use identity::ObjectIdentity;
-pub use intermediate::{Intermediate, Pixels};
-pub use limits::Limits;
-pub use output_key::rendition_key;
-pub use placeholder::Placeholder;
-pub use raw::Raw;
-pub use record::{Failure, PIPELINE_VERSION, Record, RecordStatus, RenditionRecord};
-pub use rendition::{MAX_RENDITION_SIDE, RenditionSpec, fit_inside};
-pub use resize::resize;
+pub use output_key::output_key;
+pub use provenance::{PIPELINE_VERSION, Provenance};
+pub use record::{OutputRecord, Record, RecordStatus};
 pub use sequencer::{SEQUENCER_WIDTH, Sequencer};
-pub use sniff::sniff_format;
-pub use source::{SourceFormat, SourceMetadata};
-
-/// Variable name constants, for callers that document or validate their environment.
-pub mod vars {
-    pub use crate::config::{
-        VAR_AVIF_ALPHA_QUALITY, VAR_AVIF_BIT_DEPTH, VAR_AVIF_QUALITY, VAR_AVIF_SPEED,
-        VAR_ENCODER_THREADS, VAR_MAX_DECODE_BYTES, VAR_MAX_DIMENSION, VAR_MAX_INPUT_BYTES,
-        VAR_MAX_PIXELS, VAR_OUTPUT_PREFIX, VAR_RENDITIONS,
-    };
-}
+pub use settings::{PIPELINE_VARS, PipelineSettings, VAR_MAX_INPUT_BYTES, VAR_OUTPUT_PREFIX};
+pub use transform::{Input, Output, Product, Transform};

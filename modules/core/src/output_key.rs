@@ -9,15 +9,16 @@ use crate::identity::ObjectIdentity;
 /// rendition name need room.
 const MAX_SLUG_BYTES: usize = 200;
 
-/// `{prefix}{slug}/{digest}/{rendition}.avif`, where `slug` is the input key reduced to
+/// `{prefix}{slug}/{digest}/{name}.{extension}`, where `slug` is the input key reduced to
 /// `[A-Za-z0-9._-]` segments (readable, safe on any filesystem, no `.`/`..` segments, no leading
 /// `/`) and `digest` is 16 hex digits of SHA-256 over bucket, key and revision, which keeps keys
-/// unique when two input keys reduce to the same slug.
-pub fn rendition_key(prefix: &str, identity: &ObjectIdentity, rendition: &str) -> String {
+/// unique when two input keys reduce to the same slug. The file name is reduced the same way.
+pub fn output_key(prefix: &str, identity: &ObjectIdentity, name: &str, extension: &str) -> String {
     format!(
-        "{prefix}{}/{}/{rendition}.avif",
+        "{prefix}{}/{}/{}",
         slug(&identity.key),
-        identity_digest(identity)
+        identity_digest(identity),
+        slug(&format!("{name}.{extension}").replace('/', "_"))
     )
 }
 

@@ -1,15 +1,10 @@
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
-use crate::complete::{Complete, Timings};
-use crate::error::{FailureKind, TransformError};
+use crate::failure::{Failure, FailureKind};
 use crate::identity::ObjectIdentity;
-use crate::placeholder::Placeholder;
+use crate::provenance::Provenance;
 use crate::sequencer::Sequencer;
-use crate::source::SourceMetadata;
-
-/// Names this build of the pipeline in every record, so records made by an older encoder or
-/// older defaults can be found and reprocessed.
-pub const PIPELINE_VERSION: &str = concat!("imagepipe/", env!("CARGO_PKG_VERSION"));
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -18,23 +13,18 @@ pub enum RecordStatus {
     Failed,
 }
 
+/// One output as the record names it; the bytes are at `key` in the output bucket.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RenditionRecord {
+pub struct OutputRecord {
     pub name: String,
     pub key: String,
-    pub width: u32,
-    pub height: u32,
+    pub content_type: String,
     pub bytes: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Failure {
-    pub kind: FailureKind,
-    pub reason: String,
-}
-
 /// What is stored for every input object, complete or failed: one per object key, with the
-/// same fields in the local JSON-lines file and in DynamoDB.
+/// same fields in the local JSON-lines file and in DynamoDB (docs/RECORD.md is the contract).
+/// The envelope is the same for every transform; only `result` is the transform's own.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Record {
     /// `s3://bucket/key`: the record's primary key.
@@ -42,60 +32,60 @@ pub struct Record {
     #[serde(flatten)]
     pub identity: ObjectIdentity,
     pub status: RecordStatus,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source: Option<SourceMetadata>,
+    #[serde(flatten)]
+    pub provenance: Provenance,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub renditions: Vec<RenditionRecord>,
-    /// What an app paints before the image loads; complete records only.
+    pub outputs: Vec<OutputRecord>,
+    /// The transform's summary of the input; complete records only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub placeholder: Option<Placeholder>,
+    pub result: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<Failure>,
+    /// `failure.kind` again, at the top level and on failed records only: the key of the
+    /// table's sparse index of failed records.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timings: Option<Timings>,
-    pub pipeline_version: String,
+    pub failed_kind: Option<FailureKind>,
     /// When the record was made, in milliseconds since the Unix epoch (the caller's clock:
     /// core reads none).
     pub processed_at_ms: u64,
 }
 
 impl Record {
-    pub fn complete(complete: &Complete, processed_at_ms: u64) -> Self {
+    pub fn complete(
+        identity: ObjectIdentity,
+        provenance: Provenance,
+        outputs: Vec<OutputRecord>,
+        result: Value,
+        processed_at_ms: u64,
+    ) -> Self {
         Self {
-            object_id: complete.identity.object_id(),
-            identity: complete.identity.clone(),
+            object_id: identity.object_id(),
+            identity,
             status: RecordStatus::Complete,
-            source: Some(complete.source.clone()),
-            renditions: complete
-                .renditions
-                .iter()
-                .map(|r| RenditionRecord {
-                    name: r.name.clone(),
-                    key: r.key.clone(),
-                    width: r.width,
-                    height: r.height,
-                    bytes: r.avif.len() as u64,
-                })
-                .collect(),
-            placeholder: Some(complete.placeholder.clone()),
+            provenance,
+            outputs,
+            result: Some(result),
             failure: None,
-            timings: Some(complete.timings),
-            pipeline_version: PIPELINE_VERSION.to_owned(),
+            failed_kind: None,
             processed_at_ms,
         }
     }
 
-    pub fn failed(identity: ObjectIdentity, failure: Failure, processed_at_ms: u64) -> Self {
+    pub fn failed(
+        identity: ObjectIdentity,
+        provenance: Provenance,
+        failure: Failure,
+        processed_at_ms: u64,
+    ) -> Self {
         Self {
             object_id: identity.object_id(),
             identity,
             status: RecordStatus::Failed,
-            source: None,
-            renditions: Vec::new(),
-            placeholder: None,
+            provenance,
+            outputs: Vec::new(),
+            result: None,
+            failed_kind: Some(failure.kind.clone()),
             failure: Some(failure),
-            timings: None,
-            pipeline_version: PIPELINE_VERSION.to_owned(),
             processed_at_ms,
         }
     }
@@ -113,45 +103,46 @@ impl Record {
     /// The write guard stores apply atomically with the write: true when this (stored) record
     /// must not be replaced by `incoming`. A newer event (by sequencer) always replaces it; an
     /// older one never does; the same event does only to turn a `failed` record into a
-    /// `complete` one (a redelivery that succeeded where an earlier attempt was refused).
-    /// Without sequencers on both sides nothing can be ordered, so nothing is blocked.
+    /// `complete` one (a redelivery that succeeded where an earlier attempt was refused) or
+    /// when other settings made it (a reprocess). A record that cannot be ordered (no
+    /// sequencer: a backfill of an object whose record is of another revision) never replaces
+    /// one that can; without a stored sequencer nothing is blocked.
     pub fn blocks_write_of(&self, incoming: &Record) -> bool {
-        self.blocks(incoming.sequencer().as_ref(), incoming.status)
-    }
-
-    fn blocks(&self, incoming: Option<&Sequencer>, incoming_status: RecordStatus) -> bool {
-        let (Some(stored), Some(incoming)) = (self.sequencer(), incoming) else {
+        let Some(stored) = self.sequencer() else {
             return false;
         };
-        match stored.cmp(incoming) {
+        let Some(incoming_sequencer) = incoming.sequencer() else {
+            return true;
+        };
+        match stored.cmp(&incoming_sequencer) {
             std::cmp::Ordering::Less => false,
             std::cmp::Ordering::Greater => true,
             std::cmp::Ordering::Equal => {
-                !(self.status == RecordStatus::Failed && incoming_status == RecordStatus::Complete)
+                let completes_a_failure = self.status == RecordStatus::Failed
+                    && incoming.status == RecordStatus::Complete;
+                let other_settings =
+                    self.provenance.settings_digest != incoming.provenance.settings_digest;
+                !(completes_a_failure || other_settings)
             }
         }
     }
 
-    /// True when this (stored) record already answers an event about `incoming`, so the event
-    /// needs no work: by sequencer when both have one, when even a `complete` record for the
-    /// event would be [blocked](Self::blocks_write_of) (a redelivery of a completed event, or
-    /// an older event arriving late; a redelivery over a `failed` record is tried again), else
-    /// when both name the same version of the object (emulators and hand-made events carry no
-    /// sequencer; the same version gives the same renditions).
-    pub fn supersedes(&self, incoming: &ObjectIdentity) -> bool {
+    /// True when this (stored) record already answers an event about `incoming` for a pipeline
+    /// whose settings digest is `settings_digest`, so the event needs no work. By sequencer
+    /// when both have one: a newer event's record answers it; the same event's does when it is
+    /// `complete` and made with the same settings (a failure is tried again, other settings
+    /// reprocess). Else by revision: the same version of the object, made with the same
+    /// settings (emulators, hand-made and S3 Batch Operations events carry no sequencer).
+    pub fn supersedes(&self, incoming: &ObjectIdentity, settings_digest: &str) -> bool {
+        let same_settings = self.provenance.settings_digest == settings_digest;
         let incoming_sequencer = incoming.sequencer.as_deref().and_then(Sequencer::parse);
         match (self.sequencer(), incoming_sequencer) {
-            (Some(_), Some(incoming)) => self.blocks(Some(&incoming), RecordStatus::Complete),
-            _ => self.identity.same_revision(incoming),
-        }
-    }
-}
-
-impl From<&TransformError> for Failure {
-    fn from(error: &TransformError) -> Self {
-        Self {
-            kind: error.kind(),
-            reason: error.to_string(),
+            (Some(stored), Some(incoming)) => match stored.cmp(&incoming) {
+                std::cmp::Ordering::Less => false,
+                std::cmp::Ordering::Greater => true,
+                std::cmp::Ordering::Equal => same_settings && self.status == RecordStatus::Complete,
+            },
+            _ => same_settings && self.identity.same_revision(incoming),
         }
     }
 }
@@ -159,24 +150,54 @@ impl From<&TransformError> for Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::FailureKind;
 
-    fn stored(sequencer: Option<&str>) -> Record {
-        let mut identity = ObjectIdentity::new("b", "k", 1);
-        identity.sequencer = sequencer.map(str::to_owned);
-        let failure = Failure {
-            kind: FailureKind::Corrupt,
-            reason: "x".to_owned(),
-        };
-        Record::failed(identity, failure, 0)
+    const DIGEST: &str = "d1";
+
+    fn provenance(settings_digest: &str) -> Provenance {
+        Provenance {
+            transform: "t".to_owned(),
+            settings_digest: settings_digest.to_owned(),
+            settings: serde_json::json!({}),
+            pipeline_version: "v".to_owned(),
+        }
     }
 
-    /// `stored(..)` turned into a complete record of the same event.
+    fn identity(sequencer: Option<&str>) -> ObjectIdentity {
+        let mut identity = ObjectIdentity::new("b", "k", 1);
+        identity.sequencer = sequencer.map(str::to_owned);
+        identity
+    }
+
+    fn stored(sequencer: Option<&str>) -> Record {
+        let failure = Failure::new(FailureKind::named("corrupt"), "x");
+        Record::failed(identity(sequencer), provenance(DIGEST), failure, 0)
+    }
+
+    /// A complete record of the same event.
     fn completed(sequencer: Option<&str>) -> Record {
-        let mut record = stored(sequencer);
-        record.status = RecordStatus::Complete;
-        record.failure = None;
+        let result = serde_json::json!({});
+        Record::complete(
+            identity(sequencer),
+            provenance(DIGEST),
+            Vec::new(),
+            result,
+            0,
+        )
+    }
+
+    fn with_digest(mut record: Record, digest: &str) -> Record {
+        record.provenance.settings_digest = digest.to_owned();
         record
+    }
+
+    #[test]
+    fn failed_records_carry_their_kind_at_the_top_level_for_the_index() {
+        let json = serde_json::to_value(stored(None)).expect("serialises");
+        assert_eq!(json["failed_kind"], "corrupt");
+        assert_eq!(json["failure"]["kind"], "corrupt");
+        assert_eq!(json["settings_digest"], DIGEST);
+        let complete = serde_json::to_value(completed(None)).expect("serialises");
+        assert!(complete.get("failed_kind").is_none(), "{complete}");
     }
 
     #[test]
@@ -190,17 +211,21 @@ mod tests {
             "longer is newer"
         );
         assert!(
-            !record.blocks_write_of(&stored(None)),
-            "no incoming sequencer"
+            record.blocks_write_of(&stored(None)),
+            "an unordered record never replaces an ordered one"
         );
         assert!(
             !stored(None).blocks_write_of(&stored(Some("01"))),
             "no stored one"
         );
+        assert!(
+            !stored(None).blocks_write_of(&stored(None)),
+            "neither ordered"
+        );
     }
 
     #[test]
-    fn at_an_equal_sequencer_only_complete_replaces_failed() {
+    fn at_an_equal_sequencer_only_a_completion_or_other_settings_replace() {
         let failed = stored(Some("55A0"));
         let complete = completed(Some("55A0"));
         assert!(!failed.blocks_write_of(&complete), "complete over failed");
@@ -214,31 +239,49 @@ mod tests {
             failed.blocks_write_of(&completed(Some("559F"))),
             "an older complete never replaces a newer failure"
         );
+        let reprocessed = with_digest(completed(Some("55A0")), "d2");
+        assert!(!complete.blocks_write_of(&reprocessed), "other settings");
+        assert!(
+            !complete.blocks_write_of(&with_digest(stored(Some("55A0")), "d2")),
+            "other settings that now refuse the input"
+        );
+        assert!(
+            with_digest(completed(Some("55A1")), "d2").blocks_write_of(&reprocessed),
+            "a reprocess never replaces a newer event's record"
+        );
 
         // The pre-check agrees: a redelivery over a failure is worth trying again, over a
-        // completion it is not.
-        let mut event = ObjectIdentity::new("b", "k", 1);
-        event.sequencer = Some("55A0".to_owned());
-        assert!(!failed.supersedes(&event));
-        assert!(complete.supersedes(&event));
+        // completion it is not, unless the settings changed.
+        let event = identity(Some("55A0"));
+        assert!(!failed.supersedes(&event, DIGEST));
+        assert!(complete.supersedes(&event, DIGEST));
+        assert!(!complete.supersedes(&event, "d2"));
+        assert!(
+            completed(Some("55A1")).supersedes(&event, "d2"),
+            "newer event"
+        );
     }
 
     #[test]
-    fn without_sequencers_the_same_version_is_superseded() {
+    fn without_sequencers_the_same_version_and_settings_are_superseded() {
         let mut record = stored(None);
         record.identity.etag = Some("e1".to_owned());
         let mut incoming = ObjectIdentity::new("b", "k", 1);
-        assert!(!record.supersedes(&incoming), "revision unknown");
+        assert!(!record.supersedes(&incoming, DIGEST), "revision unknown");
         incoming.etag = Some("e1".to_owned());
-        assert!(record.supersedes(&incoming), "same bytes");
+        assert!(record.supersedes(&incoming, DIGEST), "same bytes");
+        assert!(
+            !record.supersedes(&incoming, "d2"),
+            "same bytes, other settings"
+        );
         incoming.etag = Some("e2".to_owned());
-        assert!(!record.supersedes(&incoming), "other bytes");
+        assert!(!record.supersedes(&incoming, DIGEST), "other bytes");
 
         record.identity.version_id = Some("v1".to_owned());
         incoming.version_id = Some("v2".to_owned());
         incoming.etag = Some("e1".to_owned());
         assert!(
-            !record.supersedes(&incoming),
+            !record.supersedes(&incoming, DIGEST),
             "versions decide when both have one"
         );
 
@@ -247,13 +290,13 @@ mod tests {
         incoming.sequencer = Some("06".to_owned());
         incoming.version_id = Some("v1".to_owned());
         assert!(
-            !record.supersedes(&incoming),
+            !record.supersedes(&incoming, DIGEST),
             "a newer event for the same bytes"
         );
         incoming.sequencer = Some("04".to_owned());
         incoming.version_id = Some("v9".to_owned());
         assert!(
-            record.supersedes(&incoming),
+            record.supersedes(&incoming, DIGEST),
             "an older event for other bytes"
         );
     }

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use common::raw;
-use imagepipe_core::{FailureKind, Limits, decode};
+use imagepipe_core::avif::{Limits, decode};
 use serde::Deserialize;
 
 const CUTS_PER_FILE: u64 = 10;
@@ -34,7 +34,8 @@ struct Photo {
 /// The photographs' directory, fetched once into the user's cache. The script fails loudly
 /// (no registry, no Pillow) rather than leave this test with nothing to check.
 fn photos_dir() -> PathBuf {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../dev/fixtures/camera-photos.py");
+    let script =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../dev/fixtures/camera-photos.py");
     let output = Command::new("python3")
         .arg(&script)
         .output()
@@ -88,7 +89,7 @@ fn every_cut_of_a_real_photograph_is_corrupt_in_every_format() {
             match decode(raw(&photo.file, truncated), &Limits::default()) {
                 Err(error) => assert_eq!(
                     error.kind(),
-                    FailureKind::Corrupt,
+                    imagepipe_core::avif::kind::CORRUPT,
                     "{} cut at {cut} of {}: {error}",
                     photo.file,
                     photo.data_end

@@ -8,7 +8,7 @@ use common::*;
 use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::PngEncoder;
 use image::{DynamicImage, GrayImage, ImageBuffer, ImageEncoder, Luma, Rgb, RgbImage};
-use imagepipe_core::{Intermediate, Limits, Pixels, decode};
+use imagepipe_core::avif::{Intermediate, Limits, Pixels, decode};
 use moxcms::ColorProfile;
 
 /// Linear Display P3 -> linear sRGB (both D65).

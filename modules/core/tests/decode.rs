@@ -5,15 +5,13 @@ mod common;
 
 use common::*;
 use image::{DynamicImage, GrayAlphaImage, GrayImage, ImageBuffer, ImageFormat, LumaA, Rgb, Rgba};
-use imagepipe_core::{
-    FailureKind, Limits, Pixels, SourceFormat, TransformError, decode, sniff_format,
-};
+use imagepipe_core::avif::{AvifError, Limits, Pixels, SourceFormat, decode, sniff_format};
 
-fn decode_ok(bytes: Vec<u8>) -> imagepipe_core::Intermediate {
+fn decode_ok(bytes: Vec<u8>) -> imagepipe_core::avif::Intermediate {
     decode(raw("fixture", bytes), &Limits::default()).expect("fixture decodes")
 }
 
-fn decode_err(bytes: Vec<u8>, limits: &Limits) -> TransformError {
+fn decode_err(bytes: Vec<u8>, limits: &Limits) -> AvifError {
     decode(raw("fixture", bytes), limits).expect_err("input is refused")
 }
 
@@ -232,24 +230,7 @@ fn camera_style_exif_sample_is_turned_upright() {
 #[test]
 fn empty_input_is_refused() {
     let error = decode_err(Vec::new(), &Limits::default());
-    assert_eq!(error, TransformError::Empty);
-}
-
-#[test]
-fn input_over_the_byte_limit_is_refused_before_decoding() {
-    let limits = Limits {
-        max_input_bytes: 100,
-        ..Limits::default()
-    };
-    let error = decode_err(vec![0xFF; 101], &limits);
-    assert_eq!(
-        error,
-        TransformError::TooManyBytes {
-            actual: 101,
-            limit: 100
-        }
-    );
-    assert_eq!(error.kind(), FailureKind::TooManyBytes);
+    assert_eq!(error, AvifError::Empty);
 }
 
 #[test]
@@ -259,7 +240,7 @@ fn unknown_content_is_an_unsupported_format_naming_what_it_starts_with() {
         (vec![0x00, 0x01, 0x02, 0x03, 0x04], "\\0"),
     ] {
         let error = decode_err(bytes, &Limits::default());
-        assert_eq!(error.kind(), FailureKind::UnsupportedFormat);
+        assert_eq!(error.kind(), imagepipe_core::avif::kind::UNSUPPORTED_FORMAT);
         assert!(error.to_string().contains(expected_hint), "{error}");
     }
 }
@@ -282,7 +263,11 @@ fn recognised_but_unaccepted_formats_are_refused_by_name() {
     ];
     for (bytes, name) in cases {
         let error = decode_err(bytes.to_vec(), &Limits::default());
-        assert_eq!(error.kind(), FailureKind::UnsupportedFormat, "{name}");
+        assert_eq!(
+            error.kind(),
+            imagepipe_core::avif::kind::UNSUPPORTED_FORMAT,
+            "{name}"
+        );
         assert!(
             error.to_string().contains(&format!("{name} is recognised")),
             "{name}: {error}"
@@ -305,14 +290,14 @@ fn truncated_files_of_every_format_are_corrupt() {
             let error = decode_err(bytes[..cut].to_vec(), &Limits::default());
             assert_eq!(
                 error.kind(),
-                FailureKind::Corrupt,
+                imagepipe_core::avif::kind::CORRUPT,
                 "{format:?} cut at {cut} of {}: {error}",
                 bytes.len()
             );
         }
     }
     let error = decode_err(sample("hostile/corrupt.jpg"), &Limits::default());
-    assert_eq!(error.kind(), FailureKind::Corrupt, "{error}");
+    assert_eq!(error.kind(), imagepipe_core::avif::kind::CORRUPT, "{error}");
 }
 
 #[test]
@@ -331,7 +316,7 @@ fn bytes_after_a_jpeg_end_of_image_are_allowed_but_an_appended_image_must_be_who
     two.extend_from_slice(&jpeg);
     assert_eq!(decode_ok(two.clone()).pixels().dimensions(), (64, 64));
     let error = decode_err(two[..two.len() - 10].to_vec(), &Limits::default());
-    assert_eq!(error.kind(), FailureKind::Corrupt, "{error}");
+    assert_eq!(error.kind(), imagepipe_core::avif::kind::CORRUPT, "{error}");
     assert!(error.to_string().contains("appended"), "{error}");
 }
 
@@ -341,7 +326,7 @@ fn decompression_bomb_headers_are_refused_without_decoding() {
     let error = decode_err(sample("hostile/bomb.png"), &Limits::default());
     assert_eq!(
         error,
-        TransformError::TooManyPixels {
+        AvifError::TooManyPixels {
             width: 19_000,
             height: 19_000,
             pixels: 361_000_000,
@@ -350,14 +335,22 @@ fn decompression_bomb_headers_are_refused_without_decoding() {
     );
     // Over the per-side limit: the PNG decoder itself refuses while reading the header.
     let error = decode_err(png_header_only(100_000, 100_000), &Limits::default());
-    assert_eq!(error.kind(), FailureKind::DimensionsTooLarge, "{error}");
+    assert_eq!(
+        error.kind(),
+        imagepipe_core::avif::kind::DIMENSIONS_TOO_LARGE,
+        "{error}"
+    );
     // Within the pixel limits but over the decode-memory limit.
     let limits = Limits {
         max_decode_bytes: 1_000_000,
         ..Limits::default()
     };
     let error = decode_err(png_header_only(1000, 1000), &limits);
-    assert_eq!(error.kind(), FailureKind::DecodeMemory, "{error}");
+    assert_eq!(
+        error.kind(),
+        imagepipe_core::avif::kind::DECODE_MEMORY,
+        "{error}"
+    );
 }
 
 #[test]
@@ -373,7 +366,11 @@ fn extreme_aspect_ratios_within_limits_decode() {
     };
     let image = DynamicImage::ImageRgb8(image::RgbImage::from_pixel(1, 10_001, Rgb(BLUE)));
     let error = decode_err(encode(&image, ImageFormat::Png), &limits);
-    assert_eq!(error.kind(), FailureKind::DimensionsTooLarge, "{error}");
+    assert_eq!(
+        error.kind(),
+        imagepipe_core::avif::kind::DIMENSIONS_TOO_LARGE,
+        "{error}"
+    );
 }
 
 #[test]

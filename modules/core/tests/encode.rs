@@ -4,10 +4,8 @@ mod common;
 
 use common::*;
 use image::{DynamicImage, ImageFormat};
-use imagepipe_core::{
-    FailureKind, Limits, ObjectIdentity, PIPELINE_VERSION, Record, RecordStatus, decode, encode,
-    rendition_key,
-};
+use imagepipe_core::avif::{AvifTransform, ImageSummary, decode, encode, kind};
+use imagepipe_core::{Input, ObjectIdentity, Transform};
 
 #[test]
 fn each_rendition_fits_its_box_keeps_the_aspect_ratio_and_is_valid_avif() {
@@ -40,7 +38,6 @@ fn each_rendition_fits_its_box_keeps_the_aspect_ratio_and_is_valid_avif() {
         assert_eq!((w, h), (width, height), "{name}: AV1 frame size");
         assert!(!alpha, "{name}: opaque source has no alpha plane");
         assert_eq!(depth, 8);
-        assert!(rendition.key.ends_with(&format!("/{name}.avif")));
     }
 }
 
@@ -51,7 +48,7 @@ fn alpha_is_preserved_and_ten_bit_output_is_honoured() {
         ImageFormat::Png,
     );
     let mut config = fast_config(&[("small", 32, 32)]);
-    config.encoder.bit_depth = imagepipe_core::OutputBitDepth::Ten;
+    config.encoder.bit_depth = imagepipe_core::avif::OutputBitDepth::Ten;
     let intermediate = decode(raw("logo.png", bytes), &config.limits).expect("decodes");
     let complete = encode(intermediate, &config).expect("encodes");
     let (w, h, alpha, depth) = avif_info(&complete.renditions()[0].avif);
@@ -92,74 +89,62 @@ fn one_pixel_wide_strips_encode() {
 }
 
 #[test]
-fn the_record_carries_identity_source_renditions_and_timings() {
+fn the_transform_hands_over_named_avif_outputs_and_an_image_summary() {
     let bytes = encode_fixture(
         DynamicImage::ImageRgb8(quadrants(120, 80)),
         ImageFormat::Jpeg,
     );
-    let config = fast_config(&[("thumb", 60, 60)]);
-    let mut identity = ObjectIdentity::new("in", "a b/c+d.jpg", bytes.len() as u64);
-    identity.version_id = Some("v1".to_owned());
-    let raw = imagepipe_core::Raw::new(identity.clone(), bytes);
-    let complete = encode(decode(raw, &config.limits).expect("decodes"), &config).expect("encodes");
-    let record = Record::complete(&complete, 1_700_000_000_000);
+    let transform = AvifTransform::new(fast_config(&[("thumb", 60, 60), ("big", 100, 100)]));
+    let identity = ObjectIdentity::new("in", "a b/c+d.jpg", bytes.len() as u64);
+    let product = transform
+        .apply(Input { identity, bytes })
+        .expect("transforms");
 
-    assert_eq!(record.object_id, "s3://in/a b/c+d.jpg");
-    assert_eq!(record.status, RecordStatus::Complete);
-    assert_eq!(record.identity, identity);
-    assert_eq!(record.pipeline_version, PIPELINE_VERSION);
-    let source = record
-        .source
-        .as_ref()
-        .expect("complete records have a source");
-    assert_eq!((source.width, source.height), (120, 80));
-    assert_eq!(record.renditions.len(), 1);
+    let names: Vec<_> = product.outputs.iter().map(|o| o.name.as_str()).collect();
+    assert_eq!(names, ["thumb", "big"]);
+    for output in &product.outputs {
+        assert_eq!(
+            (output.extension, output.content_type),
+            ("avif", "image/avif")
+        );
+        avif_info(&output.bytes);
+    }
+    let summary: ImageSummary =
+        serde_json::from_value(product.summary.clone()).expect("an image summary");
+    assert_eq!((summary.source.width, summary.source.height), (120, 80));
+    let sizes: Vec<_> = summary
+        .renditions
+        .iter()
+        .map(|r| (r.name.as_str(), r.width, r.height))
+        .collect();
+    assert_eq!(sizes, [("thumb", 60, 40), ("big", 100, 67)]);
+    assert!(summary.timings.encode_us > 0);
+    assert_eq!(product.summary["source"]["format"], "jpeg");
+    assert!(product.warnings.is_empty(), "{:?}", product.warnings);
     assert_eq!(
-        record.renditions[0].key,
-        rendition_key("renditions/", &identity, "thumb")
+        transform.settings()["renditions"],
+        "thumb=60x60,big=100x100"
     );
-    assert_eq!(
-        record.renditions[0].bytes,
-        complete.renditions()[0].avif.len() as u64
-    );
-    assert!(record.timings.expect("timings").encode_us > 0);
-    assert!(record.failure.is_none());
-    assert_eq!(record.placeholder.as_ref(), Some(complete.placeholder()));
-
-    // The JSON shape is what the JSON-lines file and DynamoDB store: flat identity fields.
-    let json = serde_json::to_value(&record).expect("serialises");
-    assert_eq!(json["bucket"], "in");
-    assert_eq!(json["key"], "a b/c+d.jpg");
-    assert_eq!(json["status"], "complete");
-    assert_eq!(json["source"]["format"], "jpeg");
-    let back: Record = serde_json::from_value(json).expect("deserialises");
-    assert_eq!(back, record);
 }
 
 #[test]
-fn a_failed_record_names_the_kind_and_the_reason() {
+fn a_refused_image_is_a_failure_naming_the_kind_and_the_reason() {
     let identity = ObjectIdentity::new("in", "broken.jpg", 3);
-    let error = decode(
-        imagepipe_core::Raw::new(identity.clone(), b"abc".to_vec()),
-        &Limits::default(),
-    )
-    .expect_err("not an image");
-    let record = Record::failed(identity, (&error).into(), 1);
-    assert_eq!(record.status, RecordStatus::Failed);
-    let failure = record
-        .failure
-        .as_ref()
-        .expect("failed records have a failure");
-    assert_eq!(failure.kind, FailureKind::UnsupportedFormat);
+    let input = Input {
+        identity,
+        bytes: b"abc".to_vec(),
+    };
+    let failure = AvifTransform::default()
+        .apply(input)
+        .expect_err("not an image");
+    assert_eq!(failure.kind, kind::UNSUPPORTED_FORMAT);
     assert!(
         failure.reason.contains("not an image"),
         "{}",
         failure.reason
     );
-    assert!(record.renditions.is_empty());
-    assert!(record.placeholder.is_none());
-    let json = serde_json::to_value(&record).expect("serialises");
-    assert_eq!(json["failure"]["kind"], "unsupported_format");
+    let json = serde_json::to_value(&failure).expect("serialises");
+    assert_eq!(json["kind"], "unsupported_format");
 }
 
 #[test]

@@ -3,13 +3,14 @@
 
 mod common;
 
-use imagepipe_core::{Limits, ObjectIdentity, decode, fit_inside, rendition_key};
+use imagepipe_core::ObjectIdentity;
+use imagepipe_core::avif::{Limits, decode, fit_inside};
+use imagepipe_core::output_key;
 use proptest::prelude::*;
 
 /// Small limits so a random header that happens to parse cannot allocate much.
 fn small_limits() -> Limits {
     Limits {
-        max_input_bytes: 1 << 20,
         max_dimension: 4096,
         max_pixels: 1 << 20,
         max_decode_bytes: 16 << 20,
@@ -64,7 +65,7 @@ proptest! {
     fn output_keys_are_safe_for_any_input_key(key in ".{0,300}", version in "[a-zA-Z0-9._]{0,40}") {
         let mut identity = ObjectIdentity::new("bucket", key, 1);
         identity.version_id = (!version.is_empty()).then_some(version);
-        let output = rendition_key("renditions/", &identity, "thumb");
+        let output = output_key("renditions/", &identity, "thumb", "avif");
         prop_assert!(output.starts_with("renditions/"));
         prop_assert!(output.ends_with("/thumb.avif"));
         prop_assert!(output.len() <= 300);
@@ -73,6 +74,6 @@ proptest! {
             prop_assert!(!segment.is_empty() && segment != "." && segment != "..", "{}", output);
             prop_assert!(!segment.starts_with('.'), "{}", output);
         }
-        prop_assert_eq!(&output, &rendition_key("renditions/", &identity, "thumb"));
+        prop_assert_eq!(&output, &output_key("renditions/", &identity, "thumb", "avif"));
     }
 }

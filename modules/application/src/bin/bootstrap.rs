@@ -42,14 +42,22 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         let warm = records.clone();
         tokio::spawn(async move { warm_connections(&warm).await });
     }
-    let pipeline = Pipeline::new(objects, records, config.pipeline, &config.output_bucket);
-    let function = Function::new(pipeline, config.min_remaining);
+    let pipeline = Pipeline::new(
+        objects,
+        records,
+        config.transform,
+        config.pipeline,
+        &config.output_bucket,
+    );
     tracing::info!(
+        transform = %pipeline.provenance().transform,
+        settings_digest = %pipeline.provenance().settings_digest,
         output_bucket = %config.output_bucket,
         records_table = %config.records_table,
         sdk_timeouts = ?config.sdk_timeouts,
         "initialised"
     );
+    let function = Function::new(pipeline, config.min_remaining);
 
     // Lambda sends SIGTERM before it shuts the environment down (only to functions with an
     // extension registered; the hook registers a no-op one). Nothing is buffered between

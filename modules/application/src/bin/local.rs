@@ -1,5 +1,6 @@
-//! `imagepipe-local`: converts a directory of images to AVIF renditions on the local disk, with
-//! one JSON record per input, exactly as the Lambda function would with S3 and DynamoDB.
+//! `imagepipe-local`: runs the pipeline over a directory (images to AVIF renditions, unless
+//! `IMAGEPIPE_TRANSFORM` names another transform) on the local disk, with one JSON record per
+//! input, exactly as the Lambda function would with S3 and DynamoDB.
 #![forbid(unsafe_code)]
 
 use std::collections::BTreeMap;
@@ -9,25 +10,36 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Parser;
 use imagepipe_application::Outcome;
-use imagepipe_application::local_job::{self, Summary};
-use imagepipe_core::{ALL_VARS, PipelineConfig};
+use imagepipe_application::local_job::{self, LocalPaths, Summary};
+use imagepipe_application::transforms::{TRANSFORMS, VAR_TRANSFORM, transform_from_vars};
+use imagepipe_core::avif::AVIF_VARS;
+use imagepipe_core::{PIPELINE_VARS, PipelineSettings};
 use indicatif::{ProgressBar, ProgressStyle};
 
 #[derive(Debug, Parser)]
 #[command(
     version,
-    about = "Convert a directory of images to AVIF renditions, recording each input as JSON lines.",
-    after_help = format!("Settings come from the environment: {}.", ALL_VARS.join(", "))
+    about = "Run the pipeline over a directory (images to AVIF renditions by default), recording each input as JSON lines.",
+    after_help = format!(
+        "Settings come from the environment: {VAR_TRANSFORM} ({}), {}; for avif {}.",
+        TRANSFORMS.join(" or "),
+        PIPELINE_VARS.join(", "),
+        AVIF_VARS.join(", ")
+    )
 )]
 struct Args {
-    /// Directory of input images (searched recursively; hidden files are skipped).
+    /// Directory of inputs (searched recursively; hidden files are skipped).
     input: PathBuf,
-    /// Directory the renditions are written under.
+    /// Directory the outputs are written under.
     #[arg(long, short, default_value = "out")]
     output: PathBuf,
     /// JSON-lines file the records are appended to [default: OUTPUT/records.jsonl].
     #[arg(long)]
     records: Option<PathBuf>,
+    /// Make every input again: start the records file afresh instead of skipping inputs
+    /// already recorded with the same settings.
+    #[arg(long)]
+    redo: bool,
 }
 
 #[tokio::main]
@@ -51,13 +63,19 @@ async fn main() -> ExitCode {
 
 async fn run(args: Args) -> anyhow::Result<Summary> {
     let env: BTreeMap<String, String> = std::env::vars().collect();
-    let config = PipelineConfig::from_vars(&env).context("invalid configuration")?;
+    let settings = PipelineSettings::from_vars(&env).context("invalid configuration")?;
+    let transform = transform_from_vars(&env).context("invalid configuration")?;
     let records = args
         .records
         .clone()
         .unwrap_or_else(|| args.output.join("records.jsonl"));
     let inputs = local_job::list_inputs(&args.input, &args.output)?;
-    let pipeline = local_job::local_pipeline(&args.input, &args.output, &records, config).await?;
+    let paths = LocalPaths {
+        input: &args.input,
+        output: &args.output,
+        records: &records,
+    };
+    let pipeline = local_job::local_pipeline(paths, transform, settings, args.redo).await?;
 
     // indicatif draws nothing when stderr is not a terminal (CI logs stay clean).
     let bar = ProgressBar::new(inputs.len() as u64).with_style(
@@ -89,9 +107,12 @@ fn print_summary(summary: &Summary, args: &Args, records: &std::path::Path) {
         summary.unchanged,
         summary.skipped,
     );
+    if summary.reprocessed > 0 {
+        println!("{} reprocessed: settings changed", summary.reprocessed);
+    }
     if summary.complete > 0 {
         println!(
-            "{} input bytes -> {} AVIF bytes over all renditions ({:.1}% of the input)",
+            "{} input bytes -> {} output bytes ({:.1}% of the input)",
             summary.input_bytes,
             summary.output_bytes,
             100.0 * summary.output_bytes as f64 / summary.input_bytes.max(1) as f64,
@@ -101,7 +122,7 @@ fn print_summary(summary: &Summary, args: &Args, records: &std::path::Path) {
         println!("FAILED {key}: {reason}");
     }
     println!(
-        "renditions under {}, records in {}",
+        "outputs under {}, records in {}",
         args.output.display(),
         records.display()
     );

@@ -7,8 +7,9 @@ use std::io::Cursor;
 use std::path::PathBuf;
 
 use image::{DynamicImage, ImageFormat, Rgb, RgbImage, Rgba, RgbaImage};
-use imagepipe_core::{
-    EncoderSettings, Limits, ObjectIdentity, OutputBitDepth, PipelineConfig, Raw, RenditionSpec,
+use imagepipe_core::ObjectIdentity;
+use imagepipe_core::avif::{
+    AvifSettings, EncoderSettings, Limits, OutputBitDepth, Raw, RenditionSpec,
 };
 
 pub const RED: [u8; 3] = [255, 0, 0];
@@ -31,8 +32,8 @@ pub fn raw(key: &str, bytes: Vec<u8>) -> Raw {
 }
 
 /// The fastest encoder settings: tests check structure and dimensions, not compression.
-pub fn fast_config(renditions: &[(&str, u32, u32)]) -> PipelineConfig {
-    PipelineConfig {
+pub fn fast_config(renditions: &[(&str, u32, u32)]) -> AvifSettings {
+    AvifSettings {
         renditions: renditions
             .iter()
             .map(|(name, w, h)| RenditionSpec::new(name, *w, *h).expect("valid test rendition"))
@@ -44,7 +45,6 @@ pub fn fast_config(renditions: &[(&str, u32, u32)]) -> PipelineConfig {
             ..EncoderSettings::default()
         },
         limits: Limits::default(),
-        output_prefix: "renditions/".to_owned(),
     }
 }
 

@@ -2,8 +2,8 @@ use std::time::Duration;
 
 use image::{RgbImage, RgbaImage};
 
+use super::source::SourceMetadata;
 use crate::identity::ObjectIdentity;
-use crate::source::SourceMetadata;
 
 /// Decoded pixels in the layout the AVIF encoder takes: 8-bit sRGB, with alpha only when the
 /// source has an alpha channel (an opaque image costs a quarter less memory).
@@ -35,7 +35,7 @@ impl Pixels {
 }
 
 /// Stage 2: a validated, decoded, upright image and what was learned about its source. Only
-/// [`crate::decode`] builds one, so holding one proves the limits were checked.
+/// [`super::decode`] builds one, so holding one proves the limits were checked.
 #[derive(Debug, Clone)]
 pub struct Intermediate {
     pub(crate) identity: ObjectIdentity,
@@ -55,9 +55,5 @@ impl Intermediate {
 
     pub fn pixels(&self) -> &Pixels {
         &self.pixels
-    }
-
-    pub fn decode_time(&self) -> Duration {
-        self.decode_time
     }
 }

@@ -7,16 +7,16 @@ use zune_core::colorspace::ColorSpace;
 use zune_core::options::DecoderOptions;
 use zune_jpeg::JpegDecoder;
 
-use crate::error::TransformError;
-use crate::limits::Limits;
+use super::error::AvifError;
+use super::limits::Limits;
 
 /// The stored CMYK samples (four bytes a pixel, inverted as CMYK JPEGs store them), or `None`
 /// when the image is not CMYK (then the ordinary decode path applies).
 pub(crate) fn decode_stored_cmyk(
     bytes: &[u8],
     limits: &Limits,
-) -> Result<Option<Vec<u8>>, TransformError> {
-    let corrupt = |error: zune_jpeg::errors::DecodeErrors| TransformError::Corrupt {
+) -> Result<Option<Vec<u8>>, AvifError> {
+    let corrupt = |error: zune_jpeg::errors::DecodeErrors| AvifError::Corrupt {
         format: "JPEG".to_owned(),
         detail: error.to_string(),
     };
@@ -36,7 +36,7 @@ pub(crate) fn decode_stored_cmyk(
     let (width, height) = decoder.dimensions().unwrap_or_default();
     let needed = width as u64 * height as u64 * 4;
     if needed > limits.max_decode_bytes {
-        return Err(TransformError::DecodeMemory {
+        return Err(AvifError::DecodeMemory {
             limit: limits.max_decode_bytes,
             detail: format!("{width}x{height} CMYK decodes to {needed} bytes"),
         });

@@ -14,7 +14,7 @@ use moxcms::{
     RenderingIntent, TransformExecutor, TransformOptions, XyY, curve_from_gamma,
 };
 
-use crate::source::SourceFormat;
+use super::source::SourceFormat;
 
 /// Pixels per transform call: the copy the transform reads from stays a few hundred KB however
 /// large the image, so the conversion needs no second full-size buffer.

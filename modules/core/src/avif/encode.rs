@@ -1,7 +1,7 @@
 use ravif::{BitDepth, Encoder, Img};
 use rgb::FromSlice;
 
-use crate::intermediate::Pixels;
+use super::intermediate::Pixels;
 
 /// Bits per channel of the AVIF output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,7 +2,7 @@ use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::{ImageBuffer, Pixel};
 
-use crate::intermediate::Pixels;
+use super::intermediate::Pixels;
 
 /// Scales `pixels` to exactly `width` x `height` (callers pass a size from
 /// [`crate::fit_inside`], so the aspect ratio is kept). Returns a borrowed view when no scaling

@@ -1,7 +1,7 @@
 use crate::identity::ObjectIdentity;
 
 /// Stage 1: an object's bytes as fetched, with its identity. Nothing about the bytes is known
-/// yet; the only way forward is [`crate::decode`].
+/// yet; the only way forward is [`super::decode`].
 #[derive(Debug, Clone)]
 pub struct Raw {
     pub identity: ObjectIdentity,

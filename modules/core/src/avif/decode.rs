@@ -6,23 +6,25 @@ use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageReader, RgbImage};
 use sha2::{Digest, Sha256};
 
-use crate::cmyk_jpeg::decode_stored_cmyk;
-use crate::colour::SourceColour;
-use crate::error::TransformError;
-use crate::intermediate::{Intermediate, Pixels};
-use crate::limits::Limits;
-use crate::raw::Raw;
-use crate::sniff::sniff_format;
-use crate::source::{SourceFormat, SourceMetadata};
-use crate::truncation::check_complete;
+use super::cmyk_jpeg::decode_stored_cmyk;
+use super::colour::SourceColour;
+use super::error::AvifError;
+use super::intermediate::{Intermediate, Pixels};
+use super::limits::Limits;
+use super::raw::Raw;
+use super::sniff::sniff_format;
+use super::source::{SourceFormat, SourceMetadata};
+use super::truncation::check_complete;
 
 /// Raw -> Intermediate: sniff the format from the bytes, refuse oversized or hostile images from
 /// their header and files cut short, decode, apply the EXIF orientation and convert to 8-bit
 /// RGB(A) for the encoder.
-pub fn decode(raw: Raw, limits: &Limits) -> Result<Intermediate, TransformError> {
+pub fn decode(raw: Raw, limits: &Limits) -> Result<Intermediate, AvifError> {
     let started = Instant::now();
     let Raw { identity, bytes } = raw;
-    limits.check_input_bytes(bytes.len() as u64)?;
+    if bytes.is_empty() {
+        return Err(AvifError::Empty);
+    }
     let format = sniff_format(&bytes)?;
     let mut reader = ImageReader::with_format(Cursor::new(bytes.as_slice()), format.image_format());
     reader.limits(decoder_limits(limits));
@@ -34,14 +36,14 @@ pub fn decode(raw: Raw, limits: &Limits) -> Result<Intermediate, TransformError>
     limits.check_dimensions(width, height)?;
     let decoded_bytes = decoder.total_bytes();
     if decoded_bytes > limits.max_decode_bytes {
-        return Err(TransformError::DecodeMemory {
+        return Err(AvifError::DecodeMemory {
             limit: limits.max_decode_bytes,
             detail: format!("{width}x{height} decodes to {decoded_bytes} bytes"),
         });
     }
     // After the header checks (a decompression bomb is often a header alone, and is refused
     // as such) and before any pixel is decoded.
-    check_complete(format, &bytes).map_err(|detail| TransformError::Corrupt {
+    check_complete(format, &bytes).map_err(|detail| AvifError::Corrupt {
         format: format.name().to_owned(),
         detail,
     })?;
@@ -62,7 +64,7 @@ pub fn decode(raw: Raw, limits: &Limits) -> Result<Intermediate, TransformError>
     let image =
         match stored_cmyk.and_then(|samples| colour.convert_stored_cmyk(samples)) {
             Some(rgb) => DynamicImage::ImageRgb8(
-                RgbImage::from_raw(width, height, rgb).ok_or_else(|| TransformError::Corrupt {
+                RgbImage::from_raw(width, height, rgb).ok_or_else(|| AvifError::Corrupt {
                     format: format.name().to_owned(),
                     detail: "CMYK samples do not match the image's dimensions".to_owned(),
                 })?,
@@ -124,23 +126,23 @@ fn decoder_limits(limits: &Limits) -> image::Limits {
     decoder_limits
 }
 
-fn map_image_error(error: ImageError, format: SourceFormat, limits: &Limits) -> TransformError {
+fn map_image_error(error: ImageError, format: SourceFormat, limits: &Limits) -> AvifError {
     match error {
         ImageError::Limits(limit) => match limit.kind() {
-            LimitErrorKind::DimensionError => TransformError::DimensionLimit {
+            LimitErrorKind::DimensionError => AvifError::DimensionLimit {
                 limit: limits.max_dimension,
                 detail: limit.to_string(),
             },
-            _ => TransformError::DecodeMemory {
+            _ => AvifError::DecodeMemory {
                 limit: limits.max_decode_bytes,
                 detail: limit.to_string(),
             },
         },
-        ImageError::Unsupported(unsupported) => TransformError::UnsupportedFormat(format!(
+        ImageError::Unsupported(unsupported) => AvifError::UnsupportedFormat(format!(
             "{} feature not supported: {unsupported}",
             format.name()
         )),
-        other => TransformError::Corrupt {
+        other => AvifError::Corrupt {
             format: format.name().to_owned(),
             detail: other.to_string(),
         },

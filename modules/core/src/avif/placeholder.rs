@@ -4,9 +4,9 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
-use crate::intermediate::Pixels;
-use crate::rendition::fit_inside;
-use crate::resize::resize;
+use super::intermediate::Pixels;
+use super::rendition::fit_inside;
+use super::resize::resize;
 
 /// The `thumbhash` crate asserts its input is at most 100 x 100: ThumbHash keeps only a handful
 /// of DCT coefficients, so more pixels cost time and change nothing.

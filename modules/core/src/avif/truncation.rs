@@ -3,7 +3,7 @@
 //! `decode` first walks the container's own structure: a file that ends before its format's
 //! closing structure is corrupt, whatever the decoder would make of it.
 
-use crate::source::SourceFormat;
+use super::source::SourceFormat;
 
 /// Why a file is not whole: a sentence for the record's reason.
 pub(crate) type Truncated = String;

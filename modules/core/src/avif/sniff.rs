@@ -1,20 +1,20 @@
-use crate::error::TransformError;
-use crate::source::SourceFormat;
+use super::error::AvifError;
+use super::source::SourceFormat;
 
 const ACCEPTED: &str = "accepted: JPEG, PNG, WebP, GIF, TIFF";
 
 /// The format, from the magic bytes only (never the key's extension or the declared content
 /// type, which an uploader controls). A format users commonly upload that the pipeline does not
 /// take is refused by name, so the record says what to convert.
-pub fn sniff_format(bytes: &[u8]) -> Result<SourceFormat, TransformError> {
+pub fn sniff_format(bytes: &[u8]) -> Result<SourceFormat, AvifError> {
     if let Some(name) = unaccepted_format(bytes) {
-        return Err(TransformError::UnsupportedFormat(format!(
+        return Err(AvifError::UnsupportedFormat(format!(
             "{name} is recognised but not accepted ({ACCEPTED})"
         )));
     }
     match image::guess_format(bytes) {
         Ok(format) => SourceFormat::from_image_format(format).ok_or_else(|| {
-            TransformError::UnsupportedFormat(format!(
+            AvifError::UnsupportedFormat(format!(
                 "{} is recognised but not accepted ({ACCEPTED})",
                 format.extensions_str().first().map_or_else(
                     || format!("{format:?}"),
@@ -22,7 +22,7 @@ pub fn sniff_format(bytes: &[u8]) -> Result<SourceFormat, TransformError> {
                 )
             ))
         }),
-        Err(_) => Err(TransformError::UnsupportedFormat(format!(
+        Err(_) => Err(AvifError::UnsupportedFormat(format!(
             "not an image this pipeline accepts ({ACCEPTED}); content starts with {}",
             describe_prefix(bytes)
         ))),

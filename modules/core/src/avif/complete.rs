@@ -2,20 +2,18 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::PipelineConfig;
-use crate::error::TransformError;
+use super::config::AvifSettings;
+use super::error::AvifError;
+use super::intermediate::Intermediate;
+use super::placeholder::Placeholder;
+use super::resize::resize;
+use super::source::SourceMetadata;
 use crate::identity::ObjectIdentity;
-use crate::intermediate::Intermediate;
-use crate::output_key::rendition_key;
-use crate::placeholder::Placeholder;
-use crate::resize::resize;
-use crate::source::SourceMetadata;
 
-/// One encoded output, ready to be stored under `key`.
+/// One encoded rendition.
 #[derive(Debug, Clone)]
 pub struct EncodedRendition {
     pub name: String,
-    pub key: String,
     pub width: u32,
     pub height: u32,
     pub avif: Vec<u8>,
@@ -30,7 +28,7 @@ pub struct Timings {
 }
 
 /// Stage 3: every configured rendition encoded, plus what the record needs. Only
-/// [`crate::encode`] builds one, from an [`Intermediate`].
+/// [`super::encode`] builds one, from an [`Intermediate`].
 #[derive(Debug, Clone)]
 pub struct Complete {
     pub(crate) identity: ObjectIdentity,
@@ -70,10 +68,7 @@ impl Complete {
 /// Intermediate -> Complete: one AVIF per configured rendition, each scaled from the full
 /// decoded image (not from the previous rendition, which would compound resampling blur). The
 /// placeholder comes from the smallest rendition's resized pixels, the cheapest ones in hand.
-pub fn encode(
-    intermediate: Intermediate,
-    config: &PipelineConfig,
-) -> Result<Complete, TransformError> {
+pub fn encode(intermediate: Intermediate, config: &AvifSettings) -> Result<Complete, AvifError> {
     let Intermediate {
         identity,
         source,
@@ -92,7 +87,6 @@ pub fn encode(
     let mut placeholder = None;
     for spec in &config.renditions {
         let (target_width, target_height) = spec.fit(width, height);
-        let key = rendition_key(&config.output_prefix, &identity, &spec.name);
         // A small source fits several boxes at its own size: encode that size once.
         let reused = renditions
             .iter()
@@ -114,7 +108,7 @@ pub fn encode(
                 let avif = config
                     .encoder
                     .encode(&scaled)
-                    .map_err(|e| TransformError::Encode {
+                    .map_err(|e| AvifError::Encode {
                         rendition: spec.name.clone(),
                         detail: e.to_string(),
                     })?;
@@ -124,7 +118,6 @@ pub fn encode(
         };
         renditions.push(EncodedRendition {
             name: spec.name.clone(),
-            key,
             width: target_width,
             height: target_height,
             avif,

@@ -1,0 +1,36 @@
+//! Reading settings from environment-style variables: one error type and one way of parsing a
+//! number in a range, shared by the pipeline's settings and every transform's.
+
+use std::str::FromStr;
+
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+#[error("{variable}={value:?} is invalid: {reason}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub value: String,
+    pub reason: String,
+}
+
+/// Parses `value` of `variable` as a number from `min` to `max`.
+pub fn parse_in_range<T>(
+    (variable, value): (&'static str, &str),
+    min: T,
+    max: T,
+) -> Result<T, ConfigError>
+where
+    T: FromStr + PartialOrd + std::fmt::Display + Copy,
+{
+    let error = |reason: String| ConfigError {
+        variable,
+        value: value.to_owned(),
+        reason,
+    };
+    let parsed: T = value
+        .parse()
+        .map_err(|_| error(format!("expected a number from {min} to {max}")))?;
+    // `!(a <= b)` rather than `a > b` so that NaN is refused too.
+    if !(min <= parsed && parsed <= max) {
+        return Err(error(format!("must be from {min} to {max}")));
+    }
+    Ok(parsed)
+}
