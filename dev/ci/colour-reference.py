@@ -310,7 +310,7 @@ def check(local_job, work):
         record = records.get(key) or fail(f"no record for {key}")
         if record["status"] != "complete":
             fail(f"{key}: {record['status']}: {record.get('failure')}")
-        rendition = record["renditions"][0]
+        rendition = record["outputs"][0]
         png = f"{work}/{key}.decoded.png"
         result = subprocess.run(["avifdec", f"{out}/{rendition['key']}", png], capture_output=True, text=True)
         if result.returncode != 0:
@@ -319,9 +319,9 @@ def check(local_job, work):
 
     problems = []
     garbage, _ = output_of("garbage-profile.png")
-    note = garbage["source"].get("color_note") or ""
+    note = garbage["result"]["source"].get("color_note") or ""
     if "could not be parsed" not in note:
-        problems.append(f"garbage-profile.png: expected a fallback note, got {garbage['source']}")
+        problems.append(f"garbage-profile.png: expected a fallback note, got {garbage['result']['source']}")
 
     print(f"{'input':<18} {'profile':<28} {'before':>7} {'after':>7} {'floor':>7} {'after/floor':>11}  (mean |error|, 8-bit levels)")
     for check in checks:
@@ -331,11 +331,11 @@ def check(local_job, work):
         floor = mean_error(twin_output, check["twin_reference"])
         ratio = after / floor if floor > 0 else float("inf")
         print(f"{check['name']:<18} {check['profile']:<28} {check['before']:>7.2f} {after:>7.2f} {floor:>7.2f} {ratio:>11.2f}")
-        space = record["source"].get("color_space")
+        space = record["result"]["source"].get("color_space")
         if space != check["description"]:
             problems.append(f"{check['tagged']}: record says color_space {space!r}, lcms2 reads {check['description']!r}")
-        if record["source"].get("color_note"):
-            problems.append(f"{check['tagged']}: unexpected note {record['source']['color_note']!r}")
+        if record["result"]["source"].get("color_note"):
+            problems.append(f"{check['tagged']}: unexpected note {record['result']['source']['color_note']!r}")
         if after > RATIO_LIMIT * floor + CMS_SLACK:
             problems.append(f"{check['tagged']}: error {after:.2f} is {ratio:.2f}x its sRGB twin's {floor:.2f} (limit {RATIO_LIMIT}x + {CMS_SLACK})")
     print("before: the source pixels taken as sRGB (the profile ignored; CMYK by the decoder's naive formula), no encode")

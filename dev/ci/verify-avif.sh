@@ -16,7 +16,9 @@ out, records, tmp = sys.argv[1:4]
 checked = 0
 for line in open(records):
     record = json.loads(line)
-    for rendition in record.get("renditions", []):
+    sizes = {r["name"]: r for r in record.get("result", {}).get("renditions", [])}
+    for output in record.get("outputs", []):
+        rendition = dict(output, **sizes[output["name"]])
         png = f"{tmp}/decoded.png"
         result = subprocess.run(["avifdec", f"{out}/{rendition['key']}", png], capture_output=True, text=True)
         if result.returncode != 0:

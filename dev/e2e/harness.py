@@ -482,21 +482,28 @@ def png_dimensions(path):
 
 
 def check_complete(emulator, key, item, work):
-    """A complete record's renditions exist, match the record and decode with avifdec.
-    Returns the rendition keys."""
+    """A complete record's outputs exist, match the record (the envelope's `outputs`, the AVIF
+    summary's `result.renditions`) and decode with avifdec. Returns the output keys."""
     check(item["status"]["S"] == "complete", f"{key}: {item['status']} {item.get('failure')}")
-    check_placeholder(key, item)
-    renditions = item["renditions"]["L"]
-    check(len(renditions) == len(RENDITIONS.split(",")), f"{key}: {len(renditions)} renditions")
+    check(item["transform"]["S"] == "avif", f"{key}: made by {item['transform']}")
+    check(len(item["settings_digest"]["S"]) == 16, f"{key}: settings digest {item['settings_digest']}")
+    result = item["result"]["M"]
+    check_placeholder(key, result)
+    outputs = item["outputs"]["L"]
+    sizes = {r["M"]["name"]["S"]: r["M"] for r in result["renditions"]["L"]}
+    check(len(outputs) == len(RENDITIONS.split(",")) == len(sizes), f"{key}: {len(outputs)} outputs")
     keys = []
-    for rendition in renditions:
-        fields = rendition["M"]
+    for output in outputs:
+        fields = output["M"]
+        size = sizes[fields["name"]["S"]]
         out_key = fields["key"]["S"]
         check(out_key.startswith(OUTPUT_PREFIX), f"{out_key} outside {OUTPUT_PREFIX}")
+        check(fields["content_type"]["S"] == "image/avif", f"{out_key}: {fields['content_type']}")
         keys.append(out_key)
         head = emulator.s3.head_object(Bucket=OUTPUT_BUCKET, Key=out_key)
         check(head["ContentType"] == "image/avif", f"{out_key}: {head['ContentType']}")
-        check("source-sha256" in head["Metadata"], f"{out_key}: no source-sha256 metadata")
+        check(head["Metadata"].get("settings-digest") == item["settings_digest"]["S"],
+              f"{out_key}: settings-digest metadata {head['Metadata']}")
         # Named after the rendition, so checks may run in parallel threads.
         local = Path(work) / f"{hashlib.sha1(out_key.encode()).hexdigest()}.avif"
         png = local.with_suffix(".png")
@@ -505,28 +512,30 @@ def check_complete(emulator, key, item, work):
         decoded = subprocess.run(["avifdec", str(local), str(png)], capture_output=True)
         check(decoded.returncode == 0, f"avifdec cannot decode {out_key}: {decoded.stderr[-500:]}")
         width, height = png_dimensions(png)
-        check((width, height) == (int(fields["width"]["N"]), int(fields["height"]["N"])),
-              f"{out_key}: decoded {width}x{height}, record says {fields['width']}x{fields['height']}")
+        check((width, height) == (int(size["width"]["N"]), int(size["height"]["N"])),
+              f"{out_key}: decoded {width}x{height}, record says {size['width']}x{size['height']}")
         local.unlink()
         png.unlink()
     return keys
 
 
 def check_failed(key, item, kinds):
-    """A failed record names one of the accepted kinds, with a reason, and has no renditions."""
+    """A failed record names one of the accepted kinds, with a reason, also at the top level for
+    the failed-records index, and has no outputs."""
     check(item["status"]["S"] == "failed", f"{key} must be failed, is {item['status']}")
     failure = item["failure"]["M"]
     check(failure["kind"]["S"] in kinds, f"{key}: kind {failure['kind']} not in {kinds}")
     check(len(failure["reason"]["S"]) > 10, f"{key}: reason too short: {failure['reason']}")
-    check("renditions" not in item, f"{key}: a failed record has renditions")
-    check("placeholder" not in item, f"{key}: a failed record has a placeholder")
+    check(item.get("failed_kind", {}).get("S") == failure["kind"]["S"], f"{key}: failed_kind {item.get('failed_kind')}")
+    check("outputs" not in item, f"{key}: a failed record has outputs")
+    check("result" not in item, f"{key}: a failed record has a result")
 
 
-def check_placeholder(key, item):
+def check_placeholder(key, result):
     """A complete record's placeholder (docs/RECORD.md): padded standard base64 of a ThumbHash
     (at least its 5-byte header) and a CSS hex average colour."""
-    check("placeholder" in item, f"{key}: a complete record has no placeholder")
-    fields = item["placeholder"]["M"]
+    check("placeholder" in result, f"{key}: a complete record has no placeholder")
+    fields = result["placeholder"]["M"]
     try:
         thumbhash = base64.b64decode(fields["thumbhash"]["S"], validate=True)
     except ValueError as error:  # binascii.Error is one

@@ -131,7 +131,8 @@ def main():
                                Body=(SAMPLES / "images" / "coffee.webp").read_bytes())
         drain(emulator, function, {})
         newer = emulator.records()[f"s3://{INPUT_BUCKET}/{replaced}"]
-        check(newer["source"]["M"]["format"]["S"] == "webp", f"the new version was not processed: {newer['source']}")
+        source = newer["result"]["M"]["source"]["M"]
+        check(source["format"]["S"] == "webp", f"the new version was not processed: {source}")
         late = {"MessageId": "late", "ReceiptHandle": "late", "Body": old_body, "MD5OfBody": "",
                 "Attributes": {}}
         check(function.invoke(sqs_event([late], emulator.queue_arn)) == {"batchItemFailures": []},
