@@ -48,6 +48,18 @@ impl LocalObjectStore {
     }
 }
 
+/// A file's stand-in for S3's ETag: its modification time and size, as web servers make weak
+/// ETags. Hashing the bytes as S3 does would read every file on every HEAD; a file rewritten
+/// with the same bytes then counts as a new revision, which is only a needless reprocess.
+fn local_etag(metadata: &std::fs::Metadata) -> String {
+    let modified = metadata
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .unwrap_or_default();
+    format!("{:x}-{:x}", modified.as_nanos(), metadata.len())
+}
+
 impl ObjectStore for LocalObjectStore {
     async fn head(&self, location: &ObjectLocation) -> Result<ObjectMeta, StoreError> {
         let path = self.path(location)?;
@@ -61,6 +73,7 @@ impl ObjectStore for LocalObjectStore {
         }
         Ok(ObjectMeta {
             size: metadata.len(),
+            etag: Some(local_etag(&metadata)),
             ..ObjectMeta::default()
         })
     }
@@ -70,7 +83,8 @@ impl ObjectStore for LocalObjectStore {
         location: &ObjectLocation,
         max_bytes: u64,
     ) -> Result<StoredObject, StoreError> {
-        let size = self.head(location).await?.size;
+        let head = self.head(location).await?;
+        let size = head.size;
         if size > max_bytes {
             return Err(StoreError::TooLarge {
                 what: location.to_string(),
@@ -93,6 +107,7 @@ impl ObjectStore for LocalObjectStore {
         Ok(StoredObject {
             meta: ObjectMeta {
                 size: bytes.len() as u64,
+                etag: head.etag,
                 ..ObjectMeta::default()
             },
             bytes,

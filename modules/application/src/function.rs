@@ -1,7 +1,8 @@
 //! The Lambda function's event handling: which objects an invocation brings, in what order they
 //! are handed to [`Pipeline::process`], and what Lambda is told afterwards.
 //!
-//! Two trigger shapes arrive here. A direct S3 notification is answered with an error when any
+//! Three trigger shapes arrive here; S3 Batch Operations jobs (backfills) are answered task by
+//! task in `batch_operations.rs`. A direct S3 notification is answered with an error when any
 //! object must be retried (Lambda's async retries, then the on-failure destination). An SQS
 //! event (S3 -> SQS -> Lambda) is answered with `batchItemFailures` naming exactly the messages
 //! to retry, so one bad message never fails its batch; the queue's redrive policy moves a
@@ -12,8 +13,10 @@ use std::time::{Duration, SystemTime};
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use imagepipe_adapters::{ObjectStore, PutOutcome, RecordStore};
+use imagepipe_core::ObjectIdentity;
 use serde_json::{Value, json};
 
+use crate::batch_operations::is_batch_operations_event;
 use crate::metrics_line::metrics_line;
 use crate::pipeline::{Outcome, Pipeline};
 use crate::s3_notification::{Notification, parse_notification, parse_notification_body};
@@ -65,6 +68,13 @@ pub struct Function<O, R> {
     min_remaining: Duration,
 }
 
+/// What became of one object.
+pub(crate) enum Verdict {
+    Settled(Outcome),
+    /// Not the input's fault (or out of time): hand it back, with the reason.
+    Retry(String),
+}
+
 /// What became of the objects of one payload: `retry` holds a reason per object that must be
 /// retried.
 #[derive(Debug, Default)]
@@ -89,6 +99,12 @@ impl<O: ObjectStore, R: RecordStore> Function<O, R> {
         request_id: &str,
         deadline: SystemTime,
     ) -> Result<Value, FunctionError> {
+        if is_batch_operations_event(&event) {
+            let response = self
+                .handle_batch_operations(&event, request_id, deadline)
+                .await;
+            return Ok(serde_json::to_value(response).unwrap_or_default());
+        }
         if is_sqs_event(&event) {
             let event: SqsEvent = serde_json::from_value(event)
                 .map_err(|e| FunctionError::MalformedSqsEvent(e.to_string()))?;
@@ -205,45 +221,62 @@ impl<O: ObjectStore, R: RecordStore> Function<O, R> {
                     continue;
                 }
             };
-            let object_id = identity.object_id();
-            let Some(budget) = self.object_budget(deadline) else {
-                settlement.retry.push(format!(
-                    "{object_id}: too little time left before the deadline"
-                ));
-                continue;
-            };
-            // Dropping the unfinished future stops its store calls; the record is written
-            // last, so a cut object leaves no record and its retry starts from scratch (a
-            // transform already running on a blocking thread finishes unobserved).
-            match tokio::time::timeout(budget, self.pipeline.process(identity)).await {
-                Ok(Ok(outcome)) => log_outcome(request_id, &object_id, &outcome),
-                Ok(Err(error)) if error.is_transient() => {
-                    tracing::warn!(object = %object_id, %error, "transient failure; will be retried");
-                    settlement.retry.push(error.to_string());
-                }
-                Ok(Err(error)) => {
-                    tracing::error!(
-                        object = %object_id,
-                        %error,
-                        "the deployment refused a call; retried until the dead-letter queue, \
-                         redrive it once the deployment is fixed"
-                    );
-                    settlement.retry.push(error.to_string());
-                }
-                Err(_) => {
-                    tracing::warn!(
-                        object = %object_id,
-                        budget_ms = budget.as_millis(),
-                        "not finished before the invocation's deadline; handed back"
-                    );
-                    settlement.retry.push(format!(
-                        "{object_id}: not finished within the {} ms left before the deadline",
-                        budget.as_millis()
-                    ));
-                }
+            if let Verdict::Retry(reason) =
+                self.process_object(identity, request_id, deadline).await
+            {
+                settlement.retry.push(reason);
             }
         }
         settlement
+    }
+
+    /// One object under the invocation's deadline: settled (recorded or skipped), or a reason
+    /// to hand it back.
+    pub(crate) async fn process_object(
+        &self,
+        identity: ObjectIdentity,
+        request_id: &str,
+        deadline: SystemTime,
+    ) -> Verdict {
+        let object_id = identity.object_id();
+        let Some(budget) = self.object_budget(deadline) else {
+            return Verdict::Retry(format!(
+                "{object_id}: too little time left before the deadline"
+            ));
+        };
+        // Dropping the unfinished future stops its store calls; the record is written last, so
+        // a cut object leaves no record and its retry starts from scratch (a transform already
+        // running on a blocking thread finishes unobserved).
+        match tokio::time::timeout(budget, self.pipeline.process(identity)).await {
+            Ok(Ok(outcome)) => {
+                log_outcome(request_id, &object_id, &outcome);
+                Verdict::Settled(outcome)
+            }
+            Ok(Err(error)) if error.is_transient() => {
+                tracing::warn!(object = %object_id, %error, "transient failure; will be retried");
+                Verdict::Retry(error.to_string())
+            }
+            Ok(Err(error)) => {
+                tracing::error!(
+                    object = %object_id,
+                    %error,
+                    "the deployment refused a call; retried until the dead-letter queue, \
+                     redrive it once the deployment is fixed"
+                );
+                Verdict::Retry(error.to_string())
+            }
+            Err(_) => {
+                tracing::warn!(
+                    object = %object_id,
+                    budget_ms = budget.as_millis(),
+                    "not finished before the invocation's deadline; handed back"
+                );
+                Verdict::Retry(format!(
+                    "{object_id}: not finished within the {} ms left before the deadline",
+                    budget.as_millis()
+                ))
+            }
+        }
     }
 
     /// How long the next object may take: what is left of the invocation minus

@@ -6,6 +6,7 @@
 //! what to do with its answer. [`transforms`] is where the transform is chosen.
 #![forbid(unsafe_code)]
 
+mod batch_operations;
 mod function;
 pub mod function_config;
 pub mod local_job;

@@ -236,4 +236,23 @@ mod tests {
         assert!(record(None).is_object_created());
         assert!(!record(Some("ObjectRemoved:Delete")).is_object_created());
     }
+
+    #[test]
+    fn etags_are_kept_bare_whether_s3_or_moto_sent_them() {
+        for sent in ["abcdef0123", "\"abcdef0123\""] {
+            let body = serde_json::json!({"Records": [{
+                "eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+                "s3": {"bucket": {"name": "b"}, "object": {"key": "k", "size": 1, "eTag": sent}}
+            }]});
+            let Ok(Notification::Records(records)) = parse_notification(&body) else {
+                panic!("parses");
+            };
+            let identity = records[0]
+                .as_ref()
+                .expect("record")
+                .identity()
+                .expect("identity");
+            assert_eq!(identity.etag.as_deref(), Some("abcdef0123"), "{sent}");
+        }
+    }
 }
