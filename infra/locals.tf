@@ -23,6 +23,17 @@ locals {
   records_table_hash_key      = "object_id"
   records_table_hash_key_type = "S"
 
+  # The sparse index on failed records (table.tf): keyed by the failure's kind, a top-level
+  # string only failed records carry, and ordered by when the record was written. It projects
+  # what a Batch Operations manifest needs (bucket, key, version) and why the object failed;
+  # ops/failed-manifest.py queries it.
+  failed_index_name                 = "failed-by-kind"
+  failed_index_hash_key             = "failed_kind"
+  failed_index_hash_key_type        = "S"
+  failed_index_range_key            = "processed_at_ms"
+  failed_index_range_key_type       = "N"
+  failed_index_projected_attributes = ["bucket", "key", "version_id", "failure"]
+
   # S3 events that start the pipeline (every way an object gets created).
   input_events = ["s3:ObjectCreated:*"]
 
@@ -46,7 +57,57 @@ locals {
   dead_letter_alarm_period_seconds = 300
   dead_letter_alarm_threshold      = 0
 
-  # Deny requests made without TLS, and TLS older than 1.2, on both buckets.
+  # S3 Batch Operations (backfill.tf): where the operator's manifests and the jobs' completion
+  # reports live in the ops bucket, and the job's fixed settings. Schema 2.0 events name the
+  # bucket (not its ARN) and may carry user arguments; the function accepts both schemas.
+  batch_service_principal         = "batchoperations.s3.amazonaws.com"
+  batch_manifest_prefix           = "batch-manifests/"
+  batch_report_prefix             = "batch-reports/"
+  batch_manifest_format           = "S3BatchOperations_CSV_20180820"
+  batch_report_format             = "Report_CSV_20180820"
+  batch_report_scope              = "AllTasks"
+  batch_invocation_schema_version = "2.0"
+  # Jobs of one account run in priority order; any non-negative number, higher first.
+  batch_job_priority = 10
+
+  # Metrics made from the function's own JSON log lines (metrics.tf): the line it logs per
+  # record written ("recorded", with the record's status) and per object whose record already
+  # matched ("already recorded"). The extension's EMF metrics carry no object counts.
+  recorded_log_message         = "recorded"
+  already_recorded_log_message = "already recorded"
+  objects_recorded_metric      = "ObjectsRecorded"
+  objects_unchanged_metric     = "ObjectsUnchanged"
+  # The record status dimension's values: RecordStatus as the function's log line prints it.
+  record_status_complete = "Complete"
+  record_status_failed   = "Failed"
+
+  # The extension's EMF metrics the dashboard shows (modules/extension/src/emf.rs; the contract
+  # test renders a line with the extension's code and checks every name here is in it).
+  extension_metrics = {
+    cold_start     = "ColdStart"
+    init_duration  = "InitDuration"
+    duration       = "Duration"
+    estimated_cost = "EstimatedCost"
+    max_memory     = "MaxMemoryUsed"
+  }
+
+  # The alarms beside the dead-letter one (alarms.tf) look at 5-minute periods.
+  alarm_period_seconds = 300
+
+  # The extension's dimensions (IMAGEPIPE_METRICS_DIMENSIONS) as the map its EMF lines carry:
+  # FunctionName and Architecture take the function's, Name=value entries are fixed (the value
+  # may itself hold "="). The dashboard and alarms name the extension's metrics with it.
+  metrics_dimension_entries = [for entry in split(",", var.metrics_dimensions) : trimspace(entry) if trimspace(entry) != ""]
+  metrics_dimensions = {
+    for entry in local.metrics_dimension_entries :
+    (contains(["FunctionName", "Architecture"], entry) ? entry : trimspace(split("=", entry)[0])) => (
+      entry == "FunctionName" ? local.function_name :
+      entry == "Architecture" ? var.architecture :
+      trimspace(join("=", slice(split("=", entry), 1, length(split("=", entry)))))
+    )
+  }
+
+  # Deny requests made without TLS, and TLS older than 1.2, on every bucket.
   minimum_tls_version = "1.2"
 
   function_name  = var.name

@@ -68,3 +68,37 @@ output "upload_command" {
   description = "Paste from the repository root: the single `aws s3 cp` that sends a sample image through the pipeline."
   value       = "aws s3 cp ${local.try_sample_file} 's3://${aws_s3_bucket.this["input"].id}/${local.try_key}' --region ${local.try_region}"
 }
+
+output "ops_bucket_name" {
+  description = "Bucket of the operator's files: S3 Batch Operations manifests (under batch-manifests/) and completion reports (under batch-reports/)."
+  value       = aws_s3_bucket.this["ops"].id
+}
+
+output "batch_operations_role_arn" {
+  description = "Role S3 Batch Operations jobs assume: invoke the function, read manifests, write reports."
+  value       = aws_iam_role.batch_operations.arn
+}
+
+output "failed_records_index_name" {
+  description = "Sparse index of the records table holding only failed records, keyed by failed_kind and ordered by processed_at_ms."
+  value       = local.failed_index_name
+}
+
+output "backfill_commands" {
+  description = "Paste from the repository root: a manifest of every object under input_prefix, uploaded to the ops bucket, then the S3 Batch Operations job that runs the function over it (README: Backfill and reprocess)."
+  value       = <<-EOT
+    python3 ops/backfill-manifest.py --bucket ${aws_s3_bucket.this["input"].id} --prefix '${var.input_prefix}' --suffix '${var.input_suffix}' --region ${local.try_region} \
+      --upload 's3://${aws_s3_bucket.this["ops"].id}/${local.batch_manifest_prefix}backfill.csv' --job-manifest job-manifest.json
+    aws s3control create-job --region ${local.try_region} --account-id ${data.aws_caller_identity.current.account_id} \
+      --role-arn ${aws_iam_role.batch_operations.arn} --priority ${local.batch_job_priority} --no-confirmation-required \
+      --description '${var.name} backfill' \
+      --operation '${local.batch_job_operation}' \
+      --manifest file://job-manifest.json \
+      --report '${local.batch_job_report}'
+  EOT
+}
+
+output "dashboard_url" {
+  description = "The pipeline's CloudWatch dashboard: objects recorded and failed, cold starts, duration, cost per image, queue, dead letters, errors, alarms."
+  value       = "https://${local.try_region}.console.aws.amazon.com/cloudwatch/home?region=${local.try_region}#dashboards/dashboard/${aws_cloudwatch_dashboard.pipeline.dashboard_name}"
+}

@@ -1,7 +1,9 @@
 ################################################################################
 # Buckets: images come in through `input`, renditions go out to `output`. Two buckets, so the
 # function's writes can never trigger it (the notification is on `input` only, and the
-# function's role cannot write there).
+# function's role cannot write there). A third, `ops`, holds the operator's files: S3 Batch
+# Operations manifests and completion reports (backfill.tf), which must never land where the
+# input bucket notifies, and which expire on their own.
 ################################################################################
 
 locals {
@@ -9,6 +11,7 @@ locals {
   buckets = {
     input  = "images to convert - each new object is queued for the function"
     output = "AVIF renditions written by the function under the output prefix"
+    ops    = "S3 Batch Operations manifests and completion reports - no notification"
   }
 }
 
@@ -104,6 +107,25 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
     # Delete markers left alone once their last noncurrent version has expired.
     expiration {
       expired_object_delete_marker = true
+    }
+  }
+
+  # Manifests and reports are working files of one job: they expire (then their noncurrent
+  # versions, by the rule above). Images and renditions never do.
+  dynamic "rule" {
+    for_each = each.key == "ops" ? [local.batch_manifest_prefix, local.batch_report_prefix] : []
+
+    content {
+      id     = "expire-${trimsuffix(rule.value, "/")}"
+      status = "Enabled"
+
+      filter {
+        prefix = rule.value
+      }
+
+      expiration {
+        days = var.batch_files_expiration_days
+      }
     }
   }
 

@@ -14,6 +14,27 @@ resource "aws_dynamodb_table" "records" {
     type = local.records_table_hash_key_type
   }
 
+  attribute {
+    name = local.failed_index_hash_key
+    type = local.failed_index_hash_key_type
+  }
+
+  attribute {
+    name = local.failed_index_range_key
+    type = local.failed_index_range_key_type
+  }
+
+  # Sparse: only failed records carry failed_kind, so the index holds the failures alone and a
+  # query by kind (newest first with --no-scan-index-forward) reads nothing else. It projects
+  # what a Batch Operations manifest and the operator need; the function never reads it.
+  global_secondary_index {
+    name               = local.failed_index_name
+    hash_key           = local.failed_index_hash_key
+    range_key          = local.failed_index_range_key
+    projection_type    = "INCLUDE"
+    non_key_attributes = local.failed_index_projected_attributes
+  }
+
   point_in_time_recovery {
     enabled = true
   }

@@ -193,9 +193,19 @@ variable "metrics_namespace" {
 }
 
 variable "metrics_dimensions" {
-  description = "IMAGEPIPE_METRICS_DIMENSIONS: comma list of FunctionName, Architecture and fixed Name=value pairs for the extension's metrics; empty = no dimension."
+  description = "IMAGEPIPE_METRICS_DIMENSIONS: comma list of FunctionName, Architecture and fixed Name=value pairs for the extension's metrics; empty = no dimension. The dashboard and alarms name the metrics with the same dimensions."
   type        = string
   default     = "FunctionName"
+
+  # The extension's own rule (parse_dimensions in modules/extension/src/config.rs): it refuses
+  # to start on anything else.
+  validation {
+    condition = alltrue([
+      for entry in split(",", var.metrics_dimensions) :
+      contains(["", "FunctionName", "Architecture"], trimspace(entry)) || can(regex("^[^=]*[^=\\s][^=]*=", trimspace(entry)))
+    ])
+    error_message = "metrics_dimensions must be a comma list of FunctionName, Architecture and Name=value entries."
+  }
 }
 
 ################################################################################
@@ -286,9 +296,31 @@ variable "dead_letter_retention_seconds" {
 }
 
 variable "alarm_actions" {
-  description = "ARNs (for example an SNS topic) notified when the dead-letter queue alarm fires or clears. Empty: the alarm only shows in CloudWatch."
+  description = "ARNs (for example an SNS topic) notified when an alarm (dead-letter queue, backlog, failed records) fires or clears. Empty: the alarms only show in CloudWatch."
   type        = list(string)
   default     = []
+}
+
+variable "backlog_alarm_age_seconds" {
+  description = "The backlog alarm fires when the oldest message of the event queue has waited longer than this (a stalled or overwhelmed function; a large backfill through SQS looks the same)."
+  type        = number
+  default     = 900
+
+  validation {
+    condition     = var.backlog_alarm_age_seconds >= 60 && floor(var.backlog_alarm_age_seconds) == var.backlog_alarm_age_seconds
+    error_message = "backlog_alarm_age_seconds must be a whole number of seconds, at least 60."
+  }
+}
+
+variable "failed_records_alarm_threshold" {
+  description = "The failed-records alarm fires when more than this many failed records are written in 5 minutes (inputs the function refuses: corrupt, unsupported, too large). 0 alarms on the first one."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.failed_records_alarm_threshold >= 0 && floor(var.failed_records_alarm_threshold) == var.failed_records_alarm_threshold
+    error_message = "failed_records_alarm_threshold must be a whole number, 0 or more."
+  }
 }
 
 ################################################################################
@@ -314,6 +346,17 @@ variable "abort_incomplete_multipart_upload_days" {
   validation {
     condition     = var.abort_incomplete_multipart_upload_days >= 1 && floor(var.abort_incomplete_multipart_upload_days) == var.abort_incomplete_multipart_upload_days
     error_message = "abort_incomplete_multipart_upload_days must be a whole number of days, at least 1."
+  }
+}
+
+variable "batch_files_expiration_days" {
+  description = "Days after which S3 Batch Operations manifests and completion reports in the ops bucket expire."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.batch_files_expiration_days >= 1 && floor(var.batch_files_expiration_days) == var.batch_files_expiration_days
+    error_message = "batch_files_expiration_days must be a whole number of days, at least 1."
   }
 }
 

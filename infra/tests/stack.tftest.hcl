@@ -176,24 +176,39 @@ run "defaults" {
     condition = (
       aws_dynamodb_table.records.name == "imagepipe-records" &&
       aws_dynamodb_table.records.hash_key == "object_id" &&
-      [for a in aws_dynamodb_table.records.attribute : "${a.name}:${a.type}"] == ["object_id:S"] &&
+      toset([for a in aws_dynamodb_table.records.attribute : "${a.name}:${a.type}"]) == toset(["object_id:S", "failed_kind:S", "processed_at_ms:N"]) &&
+      aws_dynamodb_table.records.range_key == null &&
       aws_dynamodb_table.records.billing_mode == "PAY_PER_REQUEST" &&
       one(aws_dynamodb_table.records.point_in_time_recovery).enabled &&
       one(aws_dynamodb_table.records.server_side_encryption).enabled &&
       aws_dynamodb_table.records.deletion_protection_enabled
     )
-    error_message = "The records table must be keyed by object_id (string, no sort key), on demand, recoverable, encrypted and protected."
+    error_message = "The records table must be keyed by object_id (string, no sort key), on demand, recoverable, encrypted and protected, and define exactly the attributes its keys and index keys use."
+  }
+
+  assert {
+    condition = (
+      length(aws_dynamodb_table.records.global_secondary_index) == 1 &&
+      one(aws_dynamodb_table.records.global_secondary_index).name == "failed-by-kind" &&
+      one(aws_dynamodb_table.records.global_secondary_index).hash_key == "failed_kind" &&
+      one(aws_dynamodb_table.records.global_secondary_index).range_key == "processed_at_ms" &&
+      one(aws_dynamodb_table.records.global_secondary_index).projection_type == "INCLUDE" &&
+      toset(one(aws_dynamodb_table.records.global_secondary_index).non_key_attributes) == toset(["bucket", "key", "version_id", "failure"]) &&
+      output.failed_records_index_name == "failed-by-kind"
+    )
+    error_message = "The table must have one index, on failed records by failed_kind and processed_at_ms, projecting what a Batch Operations manifest needs (bucket, key, version_id) and the failure."
   }
 
   # The buckets ----------------------------------------------------------------------------------
   assert {
     condition = (
-      toset(keys(aws_s3_bucket.this)) == toset(["input", "output"]) &&
+      toset(keys(aws_s3_bucket.this)) == toset(["input", "output", "ops"]) &&
       aws_s3_bucket.this["input"].bucket_prefix == "imagepipe-input-" &&
       aws_s3_bucket.this["output"].bucket_prefix == "imagepipe-output-" &&
-      !aws_s3_bucket.this["input"].force_destroy && !aws_s3_bucket.this["output"].force_destroy
+      aws_s3_bucket.this["ops"].bucket_prefix == "imagepipe-ops-" &&
+      alltrue([for bucket in aws_s3_bucket.this : !bucket.force_destroy])
     )
-    error_message = "There must be an input and an output bucket, named from var.name, kept on destroy by default."
+    error_message = "There must be an input, an output and an ops bucket, named from var.name, kept on destroy by default."
   }
 
   assert {
@@ -212,7 +227,7 @@ run "defaults" {
       for block in aws_s3_bucket_public_access_block.this :
       block.block_public_acls && block.block_public_policy && block.ignore_public_acls && block.restrict_public_buckets
     ])
-    error_message = "Both buckets must block every kind of public access."
+    error_message = "Every bucket must block every kind of public access."
   }
 
   assert {
@@ -221,20 +236,32 @@ run "defaults" {
       alltrue([for sse in aws_s3_bucket_server_side_encryption_configuration.this : one(one(sse.rule).apply_server_side_encryption_by_default).sse_algorithm == "AES256"]) &&
       alltrue([for versioning in aws_s3_bucket_versioning.this : one(versioning.versioning_configuration).status == "Enabled"])
     )
-    error_message = "Both buckets must disable ACLs, encrypt at rest and keep versions."
+    error_message = "Every bucket must disable ACLs, encrypt at rest and keep versions."
   }
 
   assert {
     condition = alltrue([
-      for lifecycle in aws_s3_bucket_lifecycle_configuration.this :
-      { for rule in lifecycle.rule : rule.id => rule.status } == {
+      for key, lifecycle in aws_s3_bucket_lifecycle_configuration.this :
+      { for rule in lifecycle.rule : rule.id => rule.status if startswith(rule.id, "abort-") || startswith(rule.id, "expire-noncurrent-") } == {
         "abort-incomplete-multipart-uploads" = "Enabled"
         "expire-noncurrent-versions"         = "Enabled"
       } &&
       [for rule in lifecycle.rule : one(rule.abort_incomplete_multipart_upload).days_after_initiation if rule.id == "abort-incomplete-multipart-uploads"] == [7] &&
       [for rule in lifecycle.rule : one(rule.noncurrent_version_expiration).noncurrent_days if rule.id == "expire-noncurrent-versions"] == [30]
     ])
-    error_message = "Both buckets must abort stale multipart uploads and expire noncurrent versions."
+    error_message = "Every bucket must abort stale multipart uploads and expire noncurrent versions."
+  }
+
+  assert {
+    condition = (
+      [for rule in aws_s3_bucket_lifecycle_configuration.this["input"].rule : rule.id] == ["abort-incomplete-multipart-uploads", "expire-noncurrent-versions"] &&
+      [for rule in aws_s3_bucket_lifecycle_configuration.this["output"].rule : rule.id] == ["abort-incomplete-multipart-uploads", "expire-noncurrent-versions"] &&
+      { for rule in aws_s3_bucket_lifecycle_configuration.this["ops"].rule : one(rule.filter).prefix => one(rule.expiration).days if startswith(rule.id, "expire-batch-") } == {
+        "batch-manifests/" = 30
+        "batch-reports/"   = 30
+      }
+    )
+    error_message = "Only the ops bucket's manifests and reports expire (after batch_files_expiration_days); images and renditions never do."
   }
 
   assert {
@@ -263,7 +290,7 @@ run "defaults" {
         }
       })
     ])
-    error_message = "Both buckets' policies must deny requests without TLS and with TLS older than 1.2."
+    error_message = "Every bucket's policy must deny requests without TLS and with TLS older than 1.2."
   }
 
   # IAM ------------------------------------------------------------------------------------------
@@ -317,6 +344,219 @@ run "defaults" {
       aws_iam_role_policy.function.role == aws_iam_role.function.id
     )
     error_message = "Only Lambda may assume the function's role, and the role gets the function's policy."
+  }
+  # Backfill: the role S3 Batch Operations assumes, and the command that starts a job -----------
+  assert {
+    condition = (
+      jsonencode([for s in data.aws_iam_policy_document.batch_operations_assume_role.statement : {
+        actions    = sort(s.actions)
+        principals = [for p in s.principals : [p.type, sort(p.identifiers)]]
+        }]) == jsonencode([{
+        actions    = ["sts:AssumeRole"]
+        principals = [["Service", ["batchoperations.s3.amazonaws.com"]]]
+      }]) &&
+      aws_iam_role_policy.batch_operations.role == aws_iam_role.batch_operations.id
+    )
+    error_message = "Only S3 Batch Operations may assume the batch role, and the role gets its own policy."
+  }
+
+  assert {
+    condition = toset(flatten([
+      for s in data.aws_iam_policy_document.batch_operations.statement : [for pair in setproduct(s.actions, s.resources) : join(" ", pair)]
+      ])) == toset([
+      "lambda:InvokeFunction ${aws_lambda_function.this.arn}",
+      "s3:GetObject ${aws_s3_bucket.this["ops"].arn}/batch-manifests/*",
+      "s3:GetObjectVersion ${aws_s3_bucket.this["ops"].arn}/batch-manifests/*",
+      "s3:PutObject ${aws_s3_bucket.this["ops"].arn}/batch-reports/*",
+      "s3:GetBucketLocation ${aws_s3_bucket.this["ops"].arn}",
+    ])
+    error_message = "The batch role must invoke only this function, read only manifests and write only reports, in the ops bucket."
+  }
+
+  assert {
+    condition = alltrue([
+      for s in data.aws_iam_policy_document.batch_operations.statement :
+      (s.effect == null || s.effect == "Allow") && try(length(s.not_actions), 0) == 0 && try(length(s.not_resources), 0) == 0 &&
+      length(s.principals) == 0 && alltrue([for action in s.actions : !strcontains(action, "*")]) &&
+      !anytrue([for resource in s.resources : startswith(resource, aws_s3_bucket.this["input"].arn) || startswith(resource, aws_s3_bucket.this["output"].arn)])
+    ])
+    error_message = "The batch role must only allow, with no wildcard action, and never touch the input or output bucket (a report there could trigger the function)."
+  }
+
+  assert {
+    condition = (
+      jsondecode(local.batch_job_operation) == {
+        LambdaInvoke = { FunctionArn = aws_lambda_function.this.arn, InvocationSchemaVersion = "2.0" }
+      } &&
+      jsondecode(local.batch_job_report) == {
+        Bucket = aws_s3_bucket.this["ops"].arn, Format = "Report_CSV_20180820", Enabled = true, Prefix = "batch-reports", ReportScope = "AllTasks"
+      } &&
+      strcontains(output.backfill_commands, "aws s3control create-job --region eu-west-1 --account-id 111122223333 \\\n") &&
+      strcontains(output.backfill_commands, "--role-arn ${aws_iam_role.batch_operations.arn} --priority 10 --no-confirmation-required") &&
+      strcontains(output.backfill_commands, "--operation '${local.batch_job_operation}'") &&
+      strcontains(output.backfill_commands, "--manifest file://job-manifest.json") &&
+      strcontains(output.backfill_commands, "--report '${local.batch_job_report}'") &&
+      strcontains(output.backfill_commands, "python3 ops/backfill-manifest.py --bucket ${aws_s3_bucket.this["input"].id} --prefix '' --suffix '' --region eu-west-1") &&
+      strcontains(output.backfill_commands, "--upload 's3://${aws_s3_bucket.this["ops"].id}/batch-manifests/backfill.csv' --job-manifest job-manifest.json")
+    )
+    error_message = "backfill_commands must write the manifest into the ops bucket and start a LambdaInvoke (schema 2.0) job with the batch role, reporting every task under batch-reports."
+  }
+
+  # The operator's view -----------------------------------------------------------------------------
+  assert {
+    condition = (
+      aws_cloudwatch_metric_alarm.backlog.namespace == "AWS/SQS" &&
+      aws_cloudwatch_metric_alarm.backlog.metric_name == "ApproximateAgeOfOldestMessage" &&
+      aws_cloudwatch_metric_alarm.backlog.dimensions == tomap({ QueueName = aws_sqs_queue.events.name }) &&
+      aws_cloudwatch_metric_alarm.backlog.statistic == "Maximum" &&
+      aws_cloudwatch_metric_alarm.backlog.comparison_operator == "GreaterThanThreshold" &&
+      aws_cloudwatch_metric_alarm.backlog.threshold == 900 &&
+      aws_cloudwatch_metric_alarm.backlog.treat_missing_data == "notBreaching"
+    )
+    error_message = "The backlog alarm must fire when the events queue's oldest message is older than backlog_alarm_age_seconds."
+  }
+
+  assert {
+    condition = (
+      aws_cloudwatch_metric_alarm.failed_records.namespace == "imagepipe" &&
+      aws_cloudwatch_metric_alarm.failed_records.metric_name == aws_cloudwatch_log_metric_filter.objects_recorded.metric_transformation[0].name &&
+      aws_cloudwatch_metric_alarm.failed_records.dimensions == tomap({ Status = "Failed" }) &&
+      aws_cloudwatch_metric_alarm.failed_records.statistic == "Sum" &&
+      aws_cloudwatch_metric_alarm.failed_records.comparison_operator == "GreaterThanThreshold" &&
+      aws_cloudwatch_metric_alarm.failed_records.threshold == 10 &&
+      aws_cloudwatch_metric_alarm.failed_records.treat_missing_data == "notBreaching"
+    )
+    error_message = "The failed-records alarm must count failed records (the objects_recorded filter's metric, Status = Failed) against failed_records_alarm_threshold."
+  }
+
+  assert {
+    condition = alltrue([
+      for filter in [aws_cloudwatch_log_metric_filter.objects_recorded, aws_cloudwatch_log_metric_filter.objects_unchanged] :
+      filter.log_group_name == aws_cloudwatch_log_group.function.name && one(filter.metric_transformation).namespace == "imagepipe"
+      ]) && (
+      aws_cloudwatch_log_metric_filter.objects_recorded.pattern == "{ $.fields.message = \"recorded\" }" &&
+      one(aws_cloudwatch_log_metric_filter.objects_recorded.metric_transformation).name == "ObjectsRecorded" &&
+      one(aws_cloudwatch_log_metric_filter.objects_recorded.metric_transformation).dimensions == tomap({ Status = "$.fields.status" }) &&
+      aws_cloudwatch_log_metric_filter.objects_unchanged.pattern == "{ $.fields.message = \"already recorded\" }" &&
+      one(aws_cloudwatch_log_metric_filter.objects_unchanged.metric_transformation).name == "ObjectsUnchanged"
+    )
+    error_message = "The function's recorded / already recorded log lines must become ObjectsRecorded (by status) and ObjectsUnchanged in the extension's namespace."
+  }
+
+  assert {
+    condition = alltrue([
+      for alarm in [aws_cloudwatch_metric_alarm.dead_letter, aws_cloudwatch_metric_alarm.backlog, aws_cloudwatch_metric_alarm.failed_records] :
+      length(alarm.alarm_actions) == 0 && length(alarm.ok_actions) == 0
+    ])
+    error_message = "With no alarm_actions, no alarm notifies anything."
+  }
+
+  assert {
+    condition = (
+      aws_cloudwatch_dashboard.pipeline.dashboard_name == "imagepipe-pipeline" &&
+      strcontains(output.dashboard_url, "#dashboards/dashboard/imagepipe-pipeline")
+    )
+    error_message = "The dashboard must be named from var.name and linked from the outputs."
+  }
+
+  assert {
+    # Every metric the dashboard graphs, as [namespace, name, dimensions...] without the options.
+    condition = toset(flatten([
+      for widget in jsondecode(aws_cloudwatch_dashboard.pipeline.dashboard_body).widgets : [
+        for metric in try(widget.properties.metrics, []) : join(" ", [for part in metric : part if can(tostring(part))])
+        if can(tostring(metric[0]))
+      ]
+      ])) == toset([
+      "imagepipe ObjectsRecorded Status Complete",
+      "imagepipe ObjectsRecorded Status Failed",
+      "imagepipe ObjectsUnchanged",
+      "AWS/SQS ApproximateNumberOfMessagesVisible QueueName ${aws_sqs_queue.events.name}",
+      "AWS/SQS ApproximateNumberOfMessagesNotVisible QueueName ${aws_sqs_queue.events.name}",
+      "AWS/SQS ApproximateAgeOfOldestMessage QueueName ${aws_sqs_queue.events.name}",
+      "AWS/Lambda Invocations FunctionName imagepipe",
+      "imagepipe ColdStart FunctionName imagepipe",
+      "imagepipe InitDuration FunctionName imagepipe",
+      "imagepipe Duration FunctionName imagepipe",
+      "imagepipe MaxMemoryUsed FunctionName imagepipe",
+      "imagepipe EstimatedCost FunctionName imagepipe",
+      "AWS/Lambda Errors FunctionName imagepipe",
+      "AWS/Lambda Throttles FunctionName imagepipe",
+      "AWS/SQS ApproximateNumberOfMessagesVisible QueueName ${aws_sqs_queue.dead_letter.name}",
+    ])
+    error_message = "The dashboard must graph objects recorded and failed, cold starts, duration, memory and cost (the extension's dimensions), the queue's depth and oldest age, the DLQ's depth, and the function's errors and throttles."
+  }
+
+  assert {
+    condition = (
+      [for widget in jsondecode(aws_cloudwatch_dashboard.pipeline.dashboard_body).widgets : widget.properties.alarms if widget.type == "alarm"] == [[
+        aws_cloudwatch_metric_alarm.dead_letter.arn, aws_cloudwatch_metric_alarm.backlog.arn, aws_cloudwatch_metric_alarm.failed_records.arn,
+      ]] &&
+      length([
+        for widget in jsondecode(aws_cloudwatch_dashboard.pipeline.dashboard_body).widgets : true
+        if strcontains(jsonencode(widget), "cost / (FILL(complete, 0) + FILL(failed, 0))")
+      ]) == 1
+    )
+    error_message = "The dashboard must show the three alarms and the cost per image recorded."
+  }
+}
+
+run "operator_settings" {
+  command = plan
+
+  variables {
+    metrics_namespace              = "media"
+    metrics_dimensions             = "FunctionName, Architecture, Stage=prod=blue"
+    alarm_actions                  = ["arn:aws:sns:eu-west-1:111122223333:oncall"]
+    backlog_alarm_age_seconds      = 120
+    failed_records_alarm_threshold = 0
+    batch_files_expiration_days    = 7
+    input_prefix                   = "uploads/"
+    input_suffix                   = ".jpg"
+  }
+
+  assert {
+    condition = alltrue([
+      for alarm in [aws_cloudwatch_metric_alarm.dead_letter, aws_cloudwatch_metric_alarm.backlog, aws_cloudwatch_metric_alarm.failed_records] :
+      alarm.alarm_actions == toset(["arn:aws:sns:eu-west-1:111122223333:oncall"]) && alarm.ok_actions == toset(["arn:aws:sns:eu-west-1:111122223333:oncall"])
+    ])
+    error_message = "Every alarm must notify alarm_actions when it fires and when it clears."
+  }
+
+  assert {
+    condition = (
+      aws_cloudwatch_metric_alarm.backlog.threshold == 120 &&
+      aws_cloudwatch_metric_alarm.failed_records.threshold == 0 &&
+      aws_cloudwatch_metric_alarm.failed_records.namespace == "media"
+    )
+    error_message = "The alarms' thresholds and namespace must follow the variables."
+  }
+
+  assert {
+    condition     = strcontains(aws_cloudwatch_dashboard.pipeline.dashboard_body, trimsuffix(jsonencode(["media", "Duration", "Architecture", "arm64", "FunctionName", "imagepipe", "Stage", "prod=blue"]), "]"))
+    error_message = "The dashboard must name the extension's metrics with the dimensions metrics_dimensions gives them (a value may hold \"=\")."
+  }
+
+  assert {
+    condition     = alltrue([for rule in aws_s3_bucket_lifecycle_configuration.this["ops"].rule : one(rule.expiration).days == 7 if startswith(rule.id, "expire-batch-")])
+    error_message = "batch_files_expiration_days must expire the manifests and reports."
+  }
+
+  assert {
+    condition     = strcontains(output.backfill_commands, "--prefix 'uploads/' --suffix '.jpg'")
+    error_message = "The backfill manifest must cover what the notification lets through (input_prefix, input_suffix)."
+  }
+}
+
+run "no_metric_dimensions" {
+  command = plan
+
+  variables {
+    metrics_dimensions = ""
+  }
+
+  assert {
+    condition     = strcontains(aws_cloudwatch_dashboard.pipeline.dashboard_body, jsonencode(["imagepipe", "ColdStart", { label = "cold starts", stat = "Sum" }]))
+    error_message = "With no dimension, the dashboard must name the extension's metrics by namespace and name alone."
   }
 }
 

@@ -14,6 +14,11 @@ commands). What a plan with mocked values cannot show is checked here:
 * Cross-checked with the Rust sources: the workspace has the binaries the stack builds, the code
   reads every IMAGEPIPE_* variable the stack sets, reads the table by the key the stack declares,
   and the S3/DynamoDB calls the code makes are exactly what the stack's IAM policy allows.
+* The operator's view against what is emitted: the extension's own renderer prints an EMF line
+  (modules/extension/examples/emf_line.rs) and every extension metric the dashboard and alarms
+  name must be in it, with its namespace and dimensions as the stack computes them (locals.tf,
+  evaluated by `terraform console`); the log lines the stack's metric filters count must be the
+  ones the function logs, with the status values the filters' dimension expects.
 
 Run: <venv with checkov>/bin/python -m unittest infra/tests/test_contract.py (dev/ci/infra-check.sh
 does). Needs terraform, cargo and git on PATH; a missing one fails the test, never skips it.
@@ -191,19 +196,34 @@ class ParsedWiring(unittest.TestCase):
         wiring = {
             ("aws_iam_role", "function", "assume_role_policy"): "${data.aws_iam_policy_document.function_assume_role.json}",
             ("aws_iam_role_policy", "function", "policy"): "${data.aws_iam_policy_document.function.json}",
+            ("aws_iam_role", "batch_operations", "assume_role_policy"): "${data.aws_iam_policy_document.batch_operations_assume_role.json}",
+            ("aws_iam_role_policy", "batch_operations", "policy"): "${data.aws_iam_policy_document.batch_operations.json}",
             ("aws_sqs_queue_policy", "events", "policy"): "${data.aws_iam_policy_document.events_queue.json}",
             ("aws_s3_bucket_policy", "this", "policy"): "${data.aws_iam_policy_document.bucket_tls_only[each.key].json}",
         }
         for (type_name, name, attribute), expected in wiring.items():
             self.assertEqual(attr(c.resource(type_name, name), attribute), expected, f"{type_name}.{name}.{attribute}")
 
-    def test_role_gets_only_its_policy(self):
+    def test_each_role_gets_only_its_policy(self):
         c = self.config
-        self.assertEqual(list(c.of_type("aws_iam_role_policy")), ["function"])
+        policies = c.of_type("aws_iam_role_policy")
+        self.assertEqual(sorted(policies), ["batch_operations", "function"])
+        for name, policy in policies.items():
+            self.assertEqual(attr(policy, "role"), f"${{aws_iam_role.{name}.id}}", f"aws_iam_role_policy.{name} must be on its own role")
         # No managed policy (AWSLambdaBasicExecutionRole grants logs on "*").
         self.assertEqual(c.of_type("aws_iam_role_policy_attachment"), {})
         self.assertEqual(c.of_type("aws_iam_role_policies_exclusive"), {})
-        self.assertNotIn("managed_policy_arns", c.resource("aws_iam_role", "function"))
+        for name in ("function", "batch_operations"):
+            self.assertNotIn("managed_policy_arns", c.resource("aws_iam_role", name))
+
+    def test_nothing_but_the_function_writes_under_the_input_bucket(self):
+        # A Batch Operations report or manifest under the input bucket would be queued for the
+        # function (the notification may cover every key): the batch role never names it.
+        statements = blocks(self.config.data[("aws_iam_policy_document", "batch_operations")], "statement")
+        for statement in statements:
+            for resource in attr(statement, "resources"):
+                self.assertNotIn('this["input"]', resource, attr(statement, "sid"))
+                self.assertNotIn('this["output"]', resource, attr(statement, "sid"))
 
     def test_only_the_input_bucket_notifies(self):
         notifications = self.config.of_type("aws_s3_bucket_notification")
@@ -376,6 +396,97 @@ class RustWorkspaceAgrees(unittest.TestCase):
         actions = {action for statement in statements for action in attr(statement, "actions")}
         granted = {action for action in actions if action.split(":")[0] in {"s3", "dynamodb"}}
         self.assertEqual(granted, needed, "the function's S3/DynamoDB permissions and the SDK calls in modules/ differ")
+
+
+# ---------------------------------------------------------------------------------------------
+# The operator's view against what the extension and the function emit
+# ---------------------------------------------------------------------------------------------
+class OperatorViewAgrees(unittest.TestCase):
+    """The dashboard and alarms name metrics; these must be the ones that exist."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.config = Config(INFRA)
+        cls.scratch = Path(tempfile.mkdtemp(prefix="imagepipe-infra-operator."))
+        for name in ("variables.tf", "locals.tf"):
+            shutil.copy2(INFRA / name, cls.scratch / name)
+        cls.sources = {path: path.read_text() for path in sorted((REPO / "modules").rglob("*.rs"))}
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.scratch, ignore_errors=True)
+
+    def stack_view(self, **variables) -> dict:
+        """What the dashboard names for the extension's metrics, from locals.tf (terraform console)."""
+        expression = (
+            "jsonencode({namespace = var.metrics_namespace, dimensions = local.metrics_dimensions, "
+            "metrics = local.extension_metrics, function_name = local.function_name, architecture = var.architecture})"
+        )
+        result = subprocess.run(
+            [tool("terraform"), f"-chdir={self.scratch}", "console", *[f"-var={k}={v}" for k, v in variables.items()]],
+            input=expression, capture_output=True, text=True, env=terraform_env(),
+        )
+        if result.returncode != 0:
+            raise AssertionError(f"terraform console failed:\n{result.stdout}\n{result.stderr}")
+        return json.loads(json.loads(result.stdout.strip()))
+
+    def emitted(self, **environment) -> dict:
+        """The extension's EMF line for an invocation that reports every figure, rendered by its code."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("IMAGEPIPE_")}
+        env.update(environment)
+        result = subprocess.run(
+            [tool("cargo"), "run", "--quiet", "--locked", "-p", self.config.local("extension_package"), "--example", "emf_line"],
+            cwd=REPO, capture_output=True, text=True, env=env,
+        )
+        if result.returncode != 0:
+            raise AssertionError(f"cargo run --example emf_line failed:\n{result.stderr}")
+        return json.loads(result.stdout.strip().splitlines()[-1])
+
+    def assert_dashboard_names_what_is_emitted(self, view: dict, line: dict):
+        definition = line["_aws"]["CloudWatchMetrics"][0]
+        emitted_names = {metric["Name"] for metric in definition["Metrics"]}
+        self.assertEqual(view["namespace"], definition["Namespace"], "the dashboard's namespace is not the extension's")
+        missing = set(view["metrics"].values()) - emitted_names
+        self.assertFalse(missing, f"the dashboard names extension metrics it never emits: {sorted(missing)} (emitted: {sorted(emitted_names)})")
+        self.assertEqual(sorted(view["dimensions"]), sorted(definition["Dimensions"][0]), "the dimension names differ")
+        self.assertEqual(view["dimensions"], {name: line[name] for name in definition["Dimensions"][0]}, "the dimension values differ")
+
+    def test_default_settings(self):
+        # The variables' defaults against the extension's own defaults (no IMAGEPIPE_* set).
+        view = self.stack_view()
+        line = self.emitted(AWS_LAMBDA_FUNCTION_NAME=view["function_name"], IMAGEPIPE_ARCHITECTURE=view["architecture"])
+        self.assertEqual(view["dimensions"], {"FunctionName": "imagepipe"})
+        self.assert_dashboard_names_what_is_emitted(view, line)
+
+    def test_custom_namespace_and_dimensions(self):
+        settings = {"name": "thumbs", "metrics_namespace": "media", "metrics_dimensions": "FunctionName, Architecture, Stage=prod=blue",
+                    "architecture": "x86_64"}
+        view = self.stack_view(**settings)
+        line = self.emitted(AWS_LAMBDA_FUNCTION_NAME="thumbs", IMAGEPIPE_METRICS_NAMESPACE="media",
+                            IMAGEPIPE_METRICS_DIMENSIONS=settings["metrics_dimensions"], IMAGEPIPE_ARCHITECTURE="x86_64")
+        self.assert_dashboard_names_what_is_emitted(view, line)
+
+    def test_metric_filters_count_lines_the_function_logs(self):
+        # The metric filters (metrics.tf) match the function's log messages, and split them by the
+        # `status` field the "recorded" line carries (RecordStatus in its Debug form).
+        c = self.config
+        application = "\n".join(text for path, text in self.sources.items() if "application" in path.parts and "src" in path.parts)
+        calls = re.findall(r"tracing::\w+!\((.*?)\);", application, re.DOTALL)
+        recorded = [call for call in calls if re.search(r'"%s"\s*,?\s*$' % re.escape(c.local("recorded_log_message")), call.strip())]
+        self.assertEqual(len(recorded), 1, f'one tracing call must log "{c.local("recorded_log_message")}"')
+        self.assertRegex(recorded[0], r"\bstatus\s*=\s*\?", "the recorded line must carry the record's status (Debug form)")
+        self.assertTrue(any(call.strip().endswith(f'"{c.local("already_recorded_log_message")}"') for call in calls),
+                        f'no tracing call logs "{c.local("already_recorded_log_message")}"')
+        core = "\n".join(text for path, text in self.sources.items() if "core" in path.parts)
+        variants = re.search(r"pub enum RecordStatus \{(.*?)\}", core, re.DOTALL)
+        self.assertIsNotNone(variants, "RecordStatus is gone from modules/core")
+        names = set(re.findall(r"^\s*([A-Z]\w*)\s*,?\s*$", variants.group(1), re.MULTILINE))
+        self.assertEqual(names, {c.local("record_status_complete"), c.local("record_status_failed")})
+        for name in ("objects_recorded", "objects_unchanged"):
+            pattern = attr(c.resource("aws_cloudwatch_log_metric_filter", name), "pattern")
+            self.assertRegex(pattern, r"^\{ \$\.fields\.message = ", f"{name}: lambda_runtime's JSON subscriber puts the message under fields")
+        transformation = block(c.resource("aws_cloudwatch_log_metric_filter", "objects_recorded"), "metric_transformation")
+        self.assertEqual(attr(transformation, "dimensions"), {"Status": "$.fields.status"})
 
 
 if __name__ == "__main__":

@@ -217,3 +217,53 @@ run "accepts_large_batch_with_batching_window" {
     error_message = "batch_size above 10 with a batching window must plan."
   }
 }
+
+run "rejects_metrics_dimension_the_extension_refuses" {
+  command = plan
+
+  variables {
+    metrics_dimensions = "FunctionName,Region"
+  }
+
+  expect_failures = [var.metrics_dimensions]
+}
+
+run "rejects_metrics_dimension_without_a_name" {
+  command = plan
+
+  variables {
+    metrics_dimensions = " =prod"
+  }
+
+  expect_failures = [var.metrics_dimensions]
+}
+
+run "rejects_backlog_alarm_below_a_minute" {
+  command = plan
+
+  variables {
+    backlog_alarm_age_seconds = 30
+  }
+
+  expect_failures = [var.backlog_alarm_age_seconds]
+}
+
+run "rejects_negative_failed_records_threshold" {
+  command = plan
+
+  variables {
+    failed_records_alarm_threshold = -1
+  }
+
+  expect_failures = [var.failed_records_alarm_threshold]
+}
+
+run "rejects_batch_files_expiring_at_once" {
+  command = plan
+
+  variables {
+    batch_files_expiration_days = 0
+  }
+
+  expect_failures = [var.batch_files_expiration_days]
+}

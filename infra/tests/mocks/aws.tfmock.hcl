@@ -62,6 +62,14 @@ override_resource {
 }
 
 override_resource {
+  target = aws_s3_bucket.this["ops"]
+  values = {
+    arn = "arn:aws:s3:::mock-ops-bucket"
+    id  = "mock-ops-bucket"
+  }
+}
+
+override_resource {
   target = aws_sqs_queue.events
   values = {
     arn = "arn:aws:sqs:eu-west-1:111122223333:mock-events"
@@ -70,9 +78,38 @@ override_resource {
 }
 
 override_resource {
+  target = aws_iam_role.batch_operations
+  values = {
+    arn = "arn:aws:iam::111122223333:role/mock-batch-operations"
+    id  = "mock-batch-operations"
+  }
+}
+
+override_resource {
   target = aws_sqs_queue.dead_letter
   values = {
     arn = "arn:aws:sqs:eu-west-1:111122223333:mock-dead-letter"
     id  = "https://sqs.eu-west-1.amazonaws.com/111122223333/mock-dead-letter"
+  }
+}
+
+override_resource {
+  target = aws_cloudwatch_metric_alarm.dead_letter
+  values = {
+    arn = "arn:aws:cloudwatch:eu-west-1:111122223333:alarm:mock-dead-letter"
+  }
+}
+
+override_resource {
+  target = aws_cloudwatch_metric_alarm.backlog
+  values = {
+    arn = "arn:aws:cloudwatch:eu-west-1:111122223333:alarm:mock-backlog"
+  }
+}
+
+override_resource {
+  target = aws_cloudwatch_metric_alarm.failed_records
+  values = {
+    arn = "arn:aws:cloudwatch:eu-west-1:111122223333:alarm:mock-failed-records"
   }
 }
