@@ -1,19 +1,16 @@
 //! S3 Batch Operations `LambdaInvoke` jobs: how existing objects (a backfill, a reprocess after
-//! a settings change, a re-drive of failed objects) reach the same [`Function`]. Each task is
+//! a settings change, a re-drive of failed objects) reach the same `Function`. Each task is
 //! one object, answered with its own result code so S3 retries exactly the temporary failures
 //! and reports the rest in the job's completion report.
 //!
 //! Invocation schemas 1.0 (`s3BucketArn`) and 2.0 (`s3Bucket`) are both read. Keys arrive
-//! URL-encoded, as in the CSV manifest.
+//! URL-encoded, as in the CSV manifest. `Function` runs the tasks; this file reads and answers.
 
-use std::time::SystemTime;
-
-use imagepipe_adapters::{ObjectStore, PutOutcome, RecordStore};
+use imagepipe_adapters::PutOutcome;
 use imagepipe_core::{ObjectIdentity, RecordStatus};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::function::{Function, Verdict};
 use crate::pipeline::Outcome;
 use crate::s3_notification::decode_key;
 
@@ -70,53 +67,83 @@ pub struct BatchResponse {
     results: Vec<TaskResult>,
 }
 
-impl<O: ObjectStore, R: RecordStore> Function<O, R> {
-    /// Answers every task of a Batch Operations invocation. Never an invocation error: a
-    /// payload that is not a job gets an empty answer, and every task gets its own code.
-    pub(crate) async fn handle_batch_operations(
-        &self,
-        event: &Value,
-        request_id: &str,
-        deadline: SystemTime,
-    ) -> BatchResponse {
-        let event: BatchEvent = match serde_json::from_value(event.clone()) {
-            Ok(event) => event,
-            Err(error) => {
-                tracing::error!(%error, "malformed S3 Batch Operations invocation");
-                return BatchResponse {
-                    invocation_schema_version: String::new(),
-                    treat_missing_keys_as: ResultCode::TemporaryFailure,
-                    invocation_id: String::new(),
-                    results: Vec::new(),
+/// A Batch Operations invocation, read leniently: each task with its object, or the reason it
+/// names none.
+#[derive(Debug)]
+pub struct BatchInvocation {
+    schema_version: String,
+    invocation_id: String,
+    pub tasks: Vec<(String, Result<ObjectIdentity, String>)>,
+}
+
+impl BatchInvocation {
+    /// `None` when the payload is not a job at all (nothing to answer by).
+    pub fn parse(event: &Value) -> Option<Self> {
+        let event: BatchEvent = serde_json::from_value(event.clone())
+            .inspect_err(
+                |error| tracing::error!(%error, "malformed S3 Batch Operations invocation"),
+            )
+            .ok()?;
+        let tasks = event
+            .tasks
+            .iter()
+            .filter_map(|raw| {
+                let task: Task = serde_json::from_value(raw.clone()).unwrap_or_default();
+                let Some(task_id) = task.task_id.clone() else {
+                    // Nothing to answer it by: left out, so `treatMissingKeysAs` retries it.
+                    tracing::error!(task = %raw, "S3 Batch Operations task without a taskId");
+                    return None;
                 };
-            }
-        };
-        let mut results = Vec::with_capacity(event.tasks.len());
-        for raw in &event.tasks {
-            let task: Task = serde_json::from_value(raw.clone()).unwrap_or_default();
-            let Some(task_id) = task.task_id.clone() else {
-                // Nothing to answer it by: left out, so `treatMissingKeysAs` retries it.
-                tracing::error!(task = %raw, "S3 Batch Operations task without a taskId");
-                continue;
-            };
-            let (result_code, result_string) = match task_identity(&task) {
-                Ok(identity) => {
-                    let verdict = self.process_object(identity, request_id, deadline).await;
-                    answer(&verdict)
-                }
-                Err(reason) => (ResultCode::PermanentFailure, reason),
-            };
-            results.push(TaskResult {
-                task_id,
-                result_code,
-                result_string,
-            });
-        }
-        BatchResponse {
-            invocation_schema_version: event.invocation_schema_version,
-            treat_missing_keys_as: ResultCode::TemporaryFailure,
+                Some((task_id, task_identity(&task)))
+            })
+            .collect();
+        Some(Self {
+            schema_version: event.invocation_schema_version,
             invocation_id: event.invocation_id,
+            tasks,
+        })
+    }
+
+    /// The answer: one result per task, in `results` order.
+    pub fn respond(self, results: Vec<TaskResult>) -> BatchResponse {
+        BatchResponse {
+            invocation_schema_version: self.schema_version,
+            treat_missing_keys_as: ResultCode::TemporaryFailure,
+            invocation_id: self.invocation_id,
             results,
+        }
+    }
+}
+
+impl BatchResponse {
+    /// The answer to a payload that is not a job.
+    pub fn empty() -> Self {
+        Self {
+            invocation_schema_version: String::new(),
+            treat_missing_keys_as: ResultCode::TemporaryFailure,
+            invocation_id: String::new(),
+            results: Vec::new(),
+        }
+    }
+}
+
+impl TaskResult {
+    /// A task whose object was settled (`Ok`), must be retried (`Err(reason)`), or that names
+    /// no object (`PermanentFailure`).
+    pub fn new(task_id: String, settled: Result<&Outcome, &str>) -> Self {
+        let (result_code, result_string) = answer(settled);
+        Self {
+            task_id,
+            result_code,
+            result_string,
+        }
+    }
+
+    pub fn refused(task_id: String, reason: String) -> Self {
+        Self {
+            task_id,
+            result_code: ResultCode::PermanentFailure,
+            result_string: reason,
         }
     }
 }
@@ -147,14 +174,14 @@ fn task_identity(task: &Task) -> Result<ObjectIdentity, String> {
 }
 
 /// The task's result code and the text the completion report shows.
-fn answer(verdict: &Verdict) -> (ResultCode, String) {
-    match verdict {
-        Verdict::Retry(reason) => (ResultCode::TemporaryFailure, reason.clone()),
-        Verdict::Settled(Outcome::SkippedOwnOutput) => (
+fn answer(settled: Result<&Outcome, &str>) -> (ResultCode, String) {
+    match settled {
+        Err(reason) => (ResultCode::TemporaryFailure, reason.to_owned()),
+        Ok(Outcome::SkippedOwnOutput) => (
             ResultCode::Succeeded,
             "skipped: one of the pipeline's own outputs".to_owned(),
         ),
-        Verdict::Settled(Outcome::AlreadyRecorded { status }) => match status {
+        Ok(Outcome::AlreadyRecorded { status }) => match status {
             RecordStatus::Complete => (
                 ResultCode::Succeeded,
                 "already complete with these settings".to_owned(),
@@ -164,7 +191,7 @@ fn answer(verdict: &Verdict) -> (ResultCode, String) {
                 "already recorded as failed with these settings".to_owned(),
             ),
         },
-        Verdict::Settled(Outcome::Recorded { record, write, .. }) => {
+        Ok(Outcome::Recorded { record, write, .. }) => {
             if *write == PutOutcome::Stale {
                 return (
                     ResultCode::Succeeded,

@@ -16,7 +16,9 @@ use imagepipe_adapters::{ObjectStore, PutOutcome, RecordStore};
 use imagepipe_core::ObjectIdentity;
 use serde_json::{Value, json};
 
-use crate::batch_operations::is_batch_operations_event;
+use crate::batch_operations::{
+    BatchInvocation, BatchResponse, TaskResult, is_batch_operations_event,
+};
 use crate::metrics_line::metrics_line;
 use crate::pipeline::{Outcome, Pipeline};
 use crate::s3_notification::{Notification, parse_notification, parse_notification_body};
@@ -69,7 +71,7 @@ pub struct Function<O, R> {
 }
 
 /// What became of one object.
-pub(crate) enum Verdict {
+enum Verdict {
     Settled(Outcome),
     /// Not the input's fault (or out of time): hand it back, with the reason.
     Retry(String),
@@ -122,6 +124,31 @@ impl<O: ObjectStore, R: RecordStore> Function<O, R> {
                 first: first.clone(),
             }),
         }
+    }
+
+    /// Answers every task of an S3 Batch Operations invocation with its own result code;
+    /// never an invocation error.
+    async fn handle_batch_operations(
+        &self,
+        event: &Value,
+        request_id: &str,
+        deadline: SystemTime,
+    ) -> BatchResponse {
+        let Some(mut invocation) = BatchInvocation::parse(event) else {
+            return BatchResponse::empty();
+        };
+        let mut results = Vec::with_capacity(invocation.tasks.len());
+        for (task_id, identity) in std::mem::take(&mut invocation.tasks) {
+            let result = match identity {
+                Ok(identity) => match self.process_object(identity, request_id, deadline).await {
+                    Verdict::Settled(outcome) => TaskResult::new(task_id, Ok(&outcome)),
+                    Verdict::Retry(reason) => TaskResult::new(task_id, Err(&reason)),
+                },
+                Err(reason) => TaskResult::refused(task_id, reason),
+            };
+            results.push(result);
+        }
+        invocation.respond(results)
     }
 
     async fn handle_sqs(
@@ -232,7 +259,7 @@ impl<O: ObjectStore, R: RecordStore> Function<O, R> {
 
     /// One object under the invocation's deadline: settled (recorded or skipped), or a reason
     /// to hand it back.
-    pub(crate) async fn process_object(
+    async fn process_object(
         &self,
         identity: ObjectIdentity,
         request_id: &str,

@@ -2,11 +2,10 @@
 //! at start-up by a pure function so a bad value stops the cold start with the variable named.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
-use std::sync::Arc;
-
-use imagepipe_core::{ConfigError, PipelineSettings, Transform};
+use imagepipe_core::{ConfigError, PipelineSettings, Transform, millis_var};
 
 use crate::function::ANSWER_RESERVE;
 use crate::sdk_timeouts::{SdkTimeouts, VAR_SDK_ATTEMPT_TIMEOUT_MS};
@@ -95,25 +94,6 @@ fn check_min_remaining(min_remaining: Duration, sdk: &SdkTimeouts) -> Result<(),
         });
     }
     Ok(())
-}
-
-/// A duration variable in milliseconds, or `default` when it is not set.
-pub(crate) fn millis_var(
-    vars: &BTreeMap<String, String>,
-    variable: &'static str,
-    default: Duration,
-) -> Result<Duration, ConfigError> {
-    let Some(value) = vars.get(variable).map(|v| v.trim()) else {
-        return Ok(default);
-    };
-    value
-        .parse::<u64>()
-        .map(Duration::from_millis)
-        .map_err(|e| ConfigError {
-            variable,
-            value: value.to_owned(),
-            reason: format!("expected milliseconds as a whole number: {e}"),
-        })
 }
 
 #[cfg(test)]

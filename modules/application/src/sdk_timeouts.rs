@@ -15,9 +15,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use aws_config::timeout::TimeoutConfig;
-use imagepipe_core::ConfigError;
-
-use crate::function_config::millis_var;
+use imagepipe_core::{ConfigError, millis_var};
 
 pub const VAR_SDK_ATTEMPT_TIMEOUT_MS: &str = "IMAGEPIPE_SDK_ATTEMPT_TIMEOUT_MS";
 pub const VAR_SDK_OPERATION_TIMEOUT_MS: &str = "IMAGEPIPE_SDK_OPERATION_TIMEOUT_MS";

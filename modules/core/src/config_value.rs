@@ -1,7 +1,9 @@
 //! Reading settings from environment-style variables: one error type and one way of parsing a
 //! number in a range, shared by the pipeline's settings and every transform's.
 
+use std::collections::BTreeMap;
 use std::str::FromStr;
+use std::time::Duration;
 
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 #[error("{variable}={value:?} is invalid: {reason}")]
@@ -33,4 +35,23 @@ where
         return Err(error(format!("must be from {min} to {max}")));
     }
     Ok(parsed)
+}
+
+/// A duration variable in milliseconds, or `default` when it is not set.
+pub fn millis_var(
+    vars: &BTreeMap<String, String>,
+    variable: &'static str,
+    default: Duration,
+) -> Result<Duration, ConfigError> {
+    let Some(value) = vars.get(variable).map(|v| v.trim()) else {
+        return Ok(default);
+    };
+    value
+        .parse::<u64>()
+        .map(Duration::from_millis)
+        .map_err(|e| ConfigError {
+            variable,
+            value: value.to_owned(),
+            reason: format!("expected milliseconds as a whole number: {e}"),
+        })
 }

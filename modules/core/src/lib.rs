@@ -23,7 +23,7 @@ mod sequencer;
 mod settings;
 mod transform;
 
-pub use config_value::{ConfigError, parse_in_range};
+pub use config_value::{ConfigError, millis_var, parse_in_range};
 pub use failure::{Failure, FailureKind};
 pub use identity::ObjectIdentity;
 pub use output_key::output_key;
