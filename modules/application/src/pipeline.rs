@@ -385,6 +385,10 @@ impl<O: ObjectStore, R: RecordStore> Pipeline<O, R> {
 }
 
 /// What fetching and transforming one object came to.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one value per object, moved once: boxing would only add an allocation"
+)]
 enum Transformed {
     Product(ObjectIdentity, Product),
     /// A permanent, input-caused failure, to be recorded.
