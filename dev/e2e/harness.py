@@ -207,6 +207,38 @@ def function_pid(process, binary):
     return process.pid
 
 
+def infra_local(name):
+    """A string or list local of infra/locals.tf, by name (the table as infra declares it)."""
+    text = (REPO / "infra" / "locals.tf").read_text()
+    match = re.search(rf"^\s*{name}\s*=\s*(.+)$", text, re.MULTILINE)
+    check(match, f"infra/locals.tf declares no local.{name}")
+    return json.loads(match.group(1))
+
+
+def create_records_table(dynamodb, table):
+    """The records table with its key and the sparse failed-records index as infra/ declares
+    them (names read from infra/locals.tf)."""
+    table_key = infra_local("records_table_hash_key")
+    hash_key, range_key = infra_local("failed_index_hash_key"), infra_local("failed_index_range_key")
+    dynamodb.create_table(
+        TableName=table,
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": table_key, "KeyType": "HASH"}],
+        AttributeDefinitions=[
+            {"AttributeName": table_key, "AttributeType": infra_local("records_table_hash_key_type")},
+            {"AttributeName": hash_key, "AttributeType": infra_local("failed_index_hash_key_type")},
+            {"AttributeName": range_key, "AttributeType": infra_local("failed_index_range_key_type")},
+        ],
+        GlobalSecondaryIndexes=[{
+            "IndexName": infra_local("failed_index_name"),
+            "KeySchema": [{"AttributeName": hash_key, "KeyType": "HASH"},
+                          {"AttributeName": range_key, "KeyType": "RANGE"}],
+            "Projection": {"ProjectionType": "INCLUDE",
+                           "NonKeyAttributes": infra_local("failed_index_projected_attributes")},
+        }],
+    )
+
+
 class Emulator:
     def __init__(self, endpoint):
         session = boto3.session.Session(
@@ -217,19 +249,16 @@ class Emulator:
         self.dynamodb = session.client("dynamodb", endpoint_url=endpoint, config=config)
         self.sqs = session.client("sqs", endpoint_url=endpoint, config=config)
 
-    def create(self, visibility_timeout=2):
+    def create(self, visibility_timeout=2, notify=True):
+        """The stack's resources; `notify=False` leaves out the S3 -> SQS notification (objects
+        that were in the bucket before the stack existed)."""
         for bucket in (INPUT_BUCKET, OUTPUT_BUCKET):
             self.s3.create_bucket(Bucket=bucket)
         # Versioned input: the function reads exactly the version its event names.
         self.s3.put_bucket_versioning(
             Bucket=INPUT_BUCKET, VersioningConfiguration={"Status": "Enabled"}
         )
-        self.dynamodb.create_table(
-            TableName=TABLE,
-            KeySchema=[{"AttributeName": "object_id", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "object_id", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_records_table(self.dynamodb, TABLE)
         dlq_url = self.sqs.create_queue(QueueName=DLQ)["QueueUrl"]
         dlq_arn = self.sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
             "Attributes"
@@ -251,13 +280,18 @@ class Emulator:
             QueueUrl=self.queue_url, AttributeNames=["QueueArn"]
         )["Attributes"]["QueueArn"]
         self.queue_arn = queue_arn
+        if notify:
+            self.notify()
+
+    def notify(self):
+        """S3 -> SQS notification of objects created under the upload prefix."""
         self.s3.put_bucket_notification_configuration(
             Bucket=INPUT_BUCKET,
             NotificationConfiguration={
                 "QueueConfigurations": [
                     {
                         "Id": "imagepipe-input",
-                        "QueueArn": queue_arn,
+                        "QueueArn": self.queue_arn,
                         "Events": ["s3:ObjectCreated:*"],
                         "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": UPLOAD_PREFIX}]}},
                     }
@@ -481,9 +515,10 @@ def png_dimensions(path):
     return struct.unpack(">II", data[16:24])
 
 
-def check_complete(emulator, key, item, work):
+def check_complete(emulator, key, item, work, renditions=RENDITIONS):
     """A complete record's outputs exist, match the record (the envelope's `outputs`, the AVIF
-    summary's `result.renditions`) and decode with avifdec. Returns the output keys."""
+    summary's `result.renditions`; one per rendition of `renditions`, the function's
+    IMAGEPIPE_RENDITIONS) and decode with avifdec. Returns the output keys."""
     check(item["status"]["S"] == "complete", f"{key}: {item['status']} {item.get('failure')}")
     check(item["transform"]["S"] == "avif", f"{key}: made by {item['transform']}")
     check(len(item["settings_digest"]["S"]) == 16, f"{key}: settings digest {item['settings_digest']}")
@@ -491,7 +526,9 @@ def check_complete(emulator, key, item, work):
     check_placeholder(key, result)
     outputs = item["outputs"]["L"]
     sizes = {r["M"]["name"]["S"]: r["M"] for r in result["renditions"]["L"]}
-    check(len(outputs) == len(RENDITIONS.split(",")) == len(sizes), f"{key}: {len(outputs)} outputs")
+    names = sorted(r.split("=")[0] for r in renditions.split(","))
+    check(sorted(sizes) == names and len(outputs) == len(names),
+          f"{key}: {len(outputs)} outputs, renditions {sorted(sizes)}, expected {names}")
     keys = []
     for output in outputs:
         fields = output["M"]
@@ -659,11 +696,12 @@ class Stack:
         self.work = tempfile.mkdtemp(prefix=f"imagepipe-{LOG_PREFIX}-")
         self.processes = Processes(self.work)
 
-    def start_moto(self, visibility_timeout=2):
+    def start_moto(self, visibility_timeout=2, notify=True):
         self.endpoint = start_moto(self.processes)
         self.emulator = Emulator(self.endpoint)
-        self.emulator.create(visibility_timeout)
-        log(f"moto server on {self.endpoint}: buckets, table, queue + DLQ, S3 -> SQS notification")
+        self.emulator.create(visibility_timeout, notify=notify)
+        log(f"moto server on {self.endpoint}: buckets, table (+ failed-records index), queue + DLQ"
+            + (", S3 -> SQS notification" if notify else ", no notification"))
         return self.emulator
 
     def start_function(self):

@@ -12,7 +12,6 @@ Run: python3 dev/e2e/ops_scripts_run.py (dev/e2e/ops-scripts-e2e.sh does).
 import importlib.util
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -24,7 +23,7 @@ from botocore.session import get_session
 from botocore.validate import ParamValidator
 
 import harness
-from harness import REPO, Failure, Processes, check, log
+from harness import REPO, Failure, Processes, check, create_records_table, infra_local, log
 
 harness.LOG_PREFIX = "ops-scripts"
 OPS = REPO / "ops"
@@ -41,14 +40,6 @@ KEYS = [
     "uploads/deep/a/b/c.jpg",
 ]
 IGNORED_KEYS = ["uploads/folder/", "uploads/notes.txt", "elsewhere/x.jpg"]
-
-
-def infra_local(name):
-    """A string or list local of infra/locals.tf, by name (the table's index as infra declares it)."""
-    text = (REPO / "infra" / "locals.tf").read_text()
-    match = re.search(rf"^\s*{name}\s*=\s*(.+)$", text, re.MULTILINE)
-    check(match, f"infra/locals.tf declares no local.{name}")
-    return json.loads(match.group(1))
 
 
 def run_script(name, *args, env):
@@ -139,21 +130,7 @@ def main():
         spec.loader.exec_module(script)
         check((script.FAILED_INDEX_NAME, script.FAILED_KIND, script.PROCESSED_AT_MS) == (index, hash_key, range_key),
               "failed-manifest.py's index and key names must be infra/locals.tf's")
-        dynamodb.create_table(
-            TableName=TABLE,
-            BillingMode="PAY_PER_REQUEST",
-            KeySchema=[{"AttributeName": infra_local("records_table_hash_key"), "KeyType": "HASH"}],
-            AttributeDefinitions=[
-                {"AttributeName": infra_local("records_table_hash_key"), "AttributeType": infra_local("records_table_hash_key_type")},
-                {"AttributeName": hash_key, "AttributeType": infra_local("failed_index_hash_key_type")},
-                {"AttributeName": range_key, "AttributeType": infra_local("failed_index_range_key_type")},
-            ],
-            GlobalSecondaryIndexes=[{
-                "IndexName": index,
-                "KeySchema": [{"AttributeName": hash_key, "KeyType": "HASH"}, {"AttributeName": range_key, "KeyType": "RANGE"}],
-                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": infra_local("failed_index_projected_attributes")},
-            }],
-        )
+        create_records_table(dynamodb, TABLE)
         failed = {"uploads/with space.jpg": ("corrupt", 1_000), "uploads/plus+sign.jpg": ("corrupt", 3_000),
                   "uploads/ünïcödé/日本.jpg": ("too_many_pixels", 2_000)}
         for at, key in enumerate(KEYS):
