@@ -34,8 +34,7 @@ struct Photo {
 /// The photographs' directory, fetched once into the user's cache. The script fails loudly
 /// (no registry, no Pillow) rather than leave this test with nothing to check.
 fn photos_dir() -> PathBuf {
-    let script =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../dev/fixtures/camera-photos.py");
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../dev/fixtures/camera-photos.py");
     let output = Command::new("python3")
         .arg(&script)
         .output()
