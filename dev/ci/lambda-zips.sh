@@ -7,8 +7,6 @@
 # WHAT is any of:
 #   function-arm64    the function (`bootstrap` of imagepipe-application), cross-built for arm64
 #                     -> target/lambda-arm64/bootstrap/bootstrap.zip
-#   function-arm64-aom  the function with the libaom AVIF backend (feature `aom`), cross-built for
-#                     arm64 -> target/lambda-arm64-aom/bootstrap/bootstrap.zip (needs cmake)
 #   extension-arm64   the extension layer, cross-built for arm64
 #                     -> target/lambda-extension-arm64/extensions/imagepipe-extension.zip
 #   extension-native  the extension layer for this machine's architecture (x86_64 on CI)
@@ -21,7 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 die() { echo "lambda-zips: $*" >&2; exit 1; }
-[ $# -gt 0 ] || die "usage: lambda-zips.sh {function-arm64|function-arm64-aom|extension-arm64|extension-native}..."
+[ $# -gt 0 ] || die "usage: lambda-zips.sh {function-arm64|extension-arm64|extension-native}..."
 command -v cargo >/dev/null || die "cargo not found"
 command -v cargo-lambda >/dev/null || die "cargo-lambda not found (pip install cargo-lambda; it brings zig)"
 command -v python3 >/dev/null || die "python3 not found"
@@ -54,8 +52,8 @@ print(os.path.getsize(sys.argv[1]), sum(i.file_size for i in zipfile.ZipFile(sys
 
 for what in "$@"; do
   case $what in
-    function-arm64 | function-arm64-aom | extension-arm64 | extension-native) ;;
-    *) die "unknown zip '$what' (function-arm64, function-arm64-aom, extension-arm64, extension-native)" ;;
+    function-arm64 | extension-arm64 | extension-native) ;;
+    *) die "unknown zip '$what' (function-arm64, extension-arm64, extension-native)" ;;
   esac
 done
 
@@ -65,13 +63,6 @@ for what in "$@"; do
       cargo lambda build --release --arm64 --output-format zip \
         -p imagepipe-application --bin bootstrap --lambda-dir "$target_dir/lambda-arm64"
       zip_report imagepipe-function-arm64 "$target_dir/lambda-arm64/bootstrap/bootstrap.zip" \
-        "$function_limit" "function budget"
-      ;;
-    function-arm64-aom)
-      command -v cmake >/dev/null || die "cmake not found (apt-get install cmake): libaom and libavif build with it"
-      cargo lambda build --release --arm64 --output-format zip \
-        -p imagepipe-application --features aom --bin bootstrap --lambda-dir "$target_dir/lambda-arm64-aom"
-      zip_report imagepipe-function-arm64-aom "$target_dir/lambda-arm64-aom/bootstrap/bootstrap.zip" \
         "$function_limit" "function budget"
       ;;
     extension-arm64)

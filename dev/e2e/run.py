@@ -68,14 +68,11 @@ def main():
     parser.add_argument("--runner", default="", help="command prefix, e.g. qemu-aarch64 ...")
     parser.add_argument("--quick", action="store_true", help="fewer images, no measurements")
     parser.add_argument("--latency-rounds", type=int, default=5)
-    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
-                        help="a function variable to add, e.g. IMAGEPIPE_AVIF_ENCODER=aom")
     args = parser.parse_args()
 
     good_keys = QUICK_GOOD if args.quick else list(GOOD)
     hostile_keys = QUICK_HOSTILE if args.quick else list(HOSTILE)
-    stack = Stack(args.binary, runner=args.runner,
-                  extra_env=dict(pair.split("=", 1) for pair in args.env))
+    stack = Stack(args.binary, runner=args.runner)
     work = stack.work
 
     def scenario():

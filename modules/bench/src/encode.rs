@@ -2,7 +2,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context;
-use imagepipe_core::{AvifEncoder, EncoderSettings, Limits, OutputBitDepth, decode};
+use imagepipe_core::{EncoderSettings, Limits, OutputBitDepth, decode};
 
 use crate::read_raw;
 
@@ -22,9 +22,6 @@ pub struct Args {
     /// 0 = every core (the pipeline's default).
     #[arg(long, default_value_t = 0)]
     threads: usize,
-    /// ravif or aom (aom needs the `aom` feature).
-    #[arg(long, default_value = "ravif")]
-    encoder: String,
 }
 
 /// Times the encode alone: the decode (the pipeline's own, so the encoder gets exactly the
@@ -37,7 +34,7 @@ pub fn run(args: &Args) -> anyhow::Result<serde_json::Value> {
         speed: args.speed,
         bit_depth: OutputBitDepth::from_bits(args.depth).context("--depth must be 8 or 10")?,
         threads: (args.threads > 0).then_some(args.threads),
-        backend: AvifEncoder::from_name(&args.encoder).context("--encoder must be ravif or aom")?,
+        ..EncoderSettings::default()
     };
     let started = Instant::now();
     let avif = settings.encode(pixels)?;

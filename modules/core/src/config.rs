@@ -15,7 +15,6 @@ pub const VAR_AVIF_QUALITY: &str = "IMAGEPIPE_AVIF_QUALITY";
 pub const VAR_AVIF_ALPHA_QUALITY: &str = "IMAGEPIPE_AVIF_ALPHA_QUALITY";
 pub const VAR_AVIF_SPEED: &str = "IMAGEPIPE_AVIF_SPEED";
 pub const VAR_AVIF_BIT_DEPTH: &str = "IMAGEPIPE_AVIF_BIT_DEPTH";
-pub const VAR_AVIF_ENCODER: &str = "IMAGEPIPE_AVIF_ENCODER";
 pub const VAR_ENCODER_THREADS: &str = "IMAGEPIPE_ENCODER_THREADS";
 pub const VAR_MAX_INPUT_BYTES: &str = "IMAGEPIPE_MAX_INPUT_BYTES";
 pub const VAR_MAX_DIMENSION: &str = "IMAGEPIPE_MAX_DIMENSION";
@@ -30,7 +29,6 @@ pub const ALL_VARS: &[&str] = &[
     VAR_AVIF_ALPHA_QUALITY,
     VAR_AVIF_SPEED,
     VAR_AVIF_BIT_DEPTH,
-    VAR_AVIF_ENCODER,
     VAR_ENCODER_THREADS,
     VAR_MAX_INPUT_BYTES,
     VAR_MAX_DIMENSION,
@@ -104,14 +102,6 @@ impl PipelineConfig {
                     reason: "must be 8 or 10".to_owned(),
                 })
             })?;
-        }
-        if let Some((variable, value)) = get(VAR_AVIF_ENCODER) {
-            config.encoder.backend = crate::avif_encoder::parse_backend(value, config.encoder)
-                .map_err(|reason| ConfigError {
-                    variable,
-                    value: value.to_owned(),
-                    reason,
-                })?;
         }
         if let Some(v) = get(VAR_ENCODER_THREADS) {
             let threads: usize = parse_in_range(v, 0, 64)?;

@@ -1,7 +1,6 @@
 use ravif::{BitDepth, Encoder, Img};
 use rgb::FromSlice;
 
-use crate::avif_encoder::{AvifEncoder, EncodeError};
 use crate::intermediate::Pixels;
 
 /// Bits per channel of the AVIF output.
@@ -41,7 +40,6 @@ pub struct EncoderSettings {
     pub bit_depth: OutputBitDepth,
     /// Encoder threads; `None` uses every core the function has (rav1e parallelises by tiles).
     pub threads: Option<usize>,
-    pub backend: AvifEncoder,
 }
 
 impl Default for EncoderSettings {
@@ -59,7 +57,6 @@ impl Default for EncoderSettings {
             speed: 9,
             bit_depth: OutputBitDepth::Eight,
             threads: None,
-            backend: AvifEncoder::Ravif,
         }
     }
 }
@@ -78,16 +75,7 @@ impl EncoderSettings {
     }
 
     /// Encodes 8-bit pixels to an AVIF file. ravif drops an alpha channel that is fully opaque.
-    /// Pixels with transparency always go to ravif: the aom backend has no alpha plane.
-    pub fn encode(&self, pixels: &Pixels) -> Result<Vec<u8>, EncodeError> {
-        if self.backend == AvifEncoder::Aom {
-            #[cfg(feature = "aom")]
-            if crate::encode_aom::keeps_everything_of(pixels) {
-                return crate::encode_aom::encode(self, pixels);
-            }
-            #[cfg(not(feature = "aom"))]
-            return Err(EncodeError::NotBuilt(AvifEncoder::Aom));
-        }
+    pub fn encode(&self, pixels: &Pixels) -> Result<Vec<u8>, ravif::Error> {
         let encoder = self.encoder();
         let encoded = match pixels {
             Pixels::Rgb8(image) => {

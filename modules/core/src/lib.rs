@@ -8,15 +8,12 @@
 //! so it is tested anywhere and shared by the Lambda function and the local job.
 #![forbid(unsafe_code)]
 
-mod avif_encoder;
 mod cmyk_jpeg;
 mod colour;
 mod complete;
 mod config;
 mod decode;
 mod encode;
-#[cfg(feature = "aom")]
-mod encode_aom;
 mod error;
 mod identity;
 mod intermediate;
@@ -32,7 +29,6 @@ mod sniff;
 mod source;
 mod truncation;
 
-pub use avif_encoder::{AvifEncoder, EncodeError};
 pub use complete::{Complete, EncodedRendition, Timings, encode};
 pub use config::{ALL_VARS, ConfigError, PipelineConfig};
 pub use decode::decode;
@@ -54,8 +50,8 @@ pub use source::{SourceFormat, SourceMetadata};
 /// Variable name constants, for callers that document or validate their environment.
 pub mod vars {
     pub use crate::config::{
-        VAR_AVIF_ALPHA_QUALITY, VAR_AVIF_BIT_DEPTH, VAR_AVIF_ENCODER, VAR_AVIF_QUALITY,
-        VAR_AVIF_SPEED, VAR_ENCODER_THREADS, VAR_MAX_DECODE_BYTES, VAR_MAX_DIMENSION,
-        VAR_MAX_INPUT_BYTES, VAR_MAX_PIXELS, VAR_OUTPUT_PREFIX, VAR_RENDITIONS,
+        VAR_AVIF_ALPHA_QUALITY, VAR_AVIF_BIT_DEPTH, VAR_AVIF_QUALITY, VAR_AVIF_SPEED,
+        VAR_ENCODER_THREADS, VAR_MAX_DECODE_BYTES, VAR_MAX_DIMENSION, VAR_MAX_INPUT_BYTES,
+        VAR_MAX_PIXELS, VAR_OUTPUT_PREFIX, VAR_RENDITIONS,
     };
 }
