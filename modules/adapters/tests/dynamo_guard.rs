@@ -168,3 +168,80 @@ async fn an_older_completion_never_replaces_a_newer_failure() {
         (Some("0B".to_owned()), RecordStatus::Failed)
     );
 }
+
+fn with_digest(mut record: Record, digest: &str) -> Record {
+    record.provenance.settings_digest = digest.to_owned();
+    record
+}
+
+fn unordered(mut record: Record) -> Record {
+    record.identity.sequencer = None;
+    record
+}
+
+/// The rule DynamoDB evaluates must be `Record::blocks_write_of`: each case is checked against
+/// both.
+#[tokio::test]
+#[ignore = "needs a DynamoDB endpoint: dev/ci/dynamodb-guard.sh"]
+async fn other_settings_replace_the_same_event_and_unordered_records_never_replace_ordered_ones() {
+    let fresh = store("guard-unordered").await;
+    let store = store("guard-settings").await;
+    let put = |record: Record| {
+        let store = &store;
+        async move {
+            let stored = store.get_record(&record.object_id).await.expect("read");
+            let outcome = store.put_record(&record).await.expect("put");
+            let expected = match stored {
+                Some(stored) if stored.blocks_write_of(&record) => PutOutcome::Stale,
+                _ => PutOutcome::Written,
+            };
+            assert_eq!(
+                outcome, expected,
+                "DynamoDB and Record::blocks_write_of disagree"
+            );
+            outcome
+        }
+    };
+    assert_eq!(put(complete("0A")).await, PutOutcome::Written);
+    assert_eq!(
+        put(with_digest(complete("0A"), "other")).await,
+        PutOutcome::Written,
+        "a reprocess with other settings replaces the same event's record"
+    );
+    assert_eq!(
+        put(with_digest(failed("0A"), "third")).await,
+        PutOutcome::Written,
+        "other settings that now refuse the input replace it too"
+    );
+    assert_eq!(
+        put(with_digest(failed("0A"), "third")).await,
+        PutOutcome::Stale,
+        "the same settings again: a redelivery"
+    );
+    assert_eq!(
+        put(unordered(complete("0A"))).await,
+        PutOutcome::Stale,
+        "a record without a sequencer never replaces one with"
+    );
+    assert_eq!(
+        put(with_digest(complete("09"), "fourth")).await,
+        PutOutcome::Stale,
+        "a reprocess never replaces a newer event's record"
+    );
+    assert_eq!(
+        fresh
+            .put_record(&unordered(complete("0A")))
+            .await
+            .expect("put"),
+        PutOutcome::Written,
+        "into an empty table"
+    );
+    assert_eq!(
+        fresh
+            .put_record(&unordered(failed("0B")))
+            .await
+            .expect("put"),
+        PutOutcome::Written,
+        "neither ordered: the later write wins"
+    );
+}
