@@ -55,3 +55,37 @@ pub fn millis_var(
             reason: format!("expected milliseconds as a whole number: {e}"),
         })
 }
+
+/// Helpers for the settings parsers' tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::collections::BTreeMap;
+
+    use super::ConfigError;
+
+    pub fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    /// Each `(variable, value, expected)` must be refused by `parse`, naming the variable and
+    /// mentioning `expected`.
+    pub fn assert_each_refused<T: std::fmt::Debug>(
+        parse: impl Fn(&BTreeMap<String, String>) -> Result<T, ConfigError>,
+        cases: &[(&str, &str, &str)],
+    ) {
+        for (variable, value, expected) in cases {
+            let error = parse(&vars(&[(variable, value)]))
+                .expect_err(&format!("{variable}={value:?} must be refused"));
+            assert_eq!(error.variable, *variable);
+            let message = error.to_string();
+            assert!(message.starts_with(variable), "{message}");
+            assert!(
+                message.contains(expected),
+                "{message} should mention {expected:?}"
+            );
+        }
+    }
+}

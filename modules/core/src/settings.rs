@@ -81,13 +81,7 @@ fn parse_prefix(value: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
+    use crate::config_value::testing::{assert_each_refused, vars};
 
     #[test]
     fn every_variable_is_applied() {
@@ -115,16 +109,6 @@ mod tests {
             (VAR_MAX_INPUT_BYTES, "0", "from 1"),
             (VAR_MAX_INPUT_BYTES, "1e6", "expected a number"),
         ];
-        for (variable, value, expected) in cases {
-            let error = PipelineSettings::from_vars(&vars(&[(variable, value)]))
-                .expect_err(&format!("{variable}={value:?} must be refused"));
-            assert_eq!(error.variable, *variable);
-            let message = error.to_string();
-            assert!(message.starts_with(variable), "{message}");
-            assert!(
-                message.contains(expected),
-                "{message} should mention {expected:?}"
-            );
-        }
+        assert_each_refused(PipelineSettings::from_vars, cases);
     }
 }

@@ -101,13 +101,7 @@ impl AvifSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
+    use crate::config_value::testing::{assert_each_refused, vars};
 
     #[test]
     fn no_variables_gives_the_defaults() {
@@ -176,16 +170,6 @@ mod tests {
             (VAR_ENCODER_THREADS, "-1", "expected a number"),
             (VAR_MAX_PIXELS, "1e6", "expected a number"),
         ];
-        for (variable, value, expected) in cases {
-            let error = AvifSettings::from_vars(&vars(&[(variable, value)]))
-                .expect_err(&format!("{variable}={value:?} must be refused"));
-            assert_eq!(error.variable, *variable);
-            let message = error.to_string();
-            assert!(message.starts_with(variable), "{message}");
-            assert!(
-                message.contains(expected),
-                "{message} should mention {expected:?}"
-            );
-        }
+        assert_each_refused(AvifSettings::from_vars, cases);
     }
 }
