@@ -210,18 +210,18 @@ def workspace_packages(root: Path) -> list[str]:
 
 
 def current_name(root: Path) -> Name:
-    """The leading words all workspace members share (`x` of `x-core`, `x-adapters`, ...)."""
-    packages = [name.replace("_", "-").split("-") for name in workspace_packages(root)]
-    if len(packages) < 2:
-        raise RenameError("cannot tell the project's name: the workspace needs two or more members named <name>-<part>")
-    common: list[str] = []
-    for words in zip(*packages):
-        if len(set(words)) != 1:
-            break
-        common.append(words[0])
-    if not common or any(len(words) == len(common) for words in packages):
-        raise RenameError(f"cannot tell the project's name from the workspace packages {workspace_packages(root)}")
-    return Name(tuple(common))
+    """The leading words most workspace members share (`x` of `x-core`, `x-adapters`, ...; the
+    longer of equally shared ones), so a member named otherwise does not hide it."""
+    packages = workspace_packages(root)
+    shared: dict[tuple[str, ...], int] = {}
+    for name in packages:
+        words = tuple(name.replace("_", "-").split("-"))
+        for length in range(1, len(words)):
+            shared[words[:length]] = shared.get(words[:length], 0) + 1
+    if not shared or max(shared.values()) < 2:
+        raise RenameError(f"cannot tell the project's name: no two workspace packages share a <name>- prefix ({packages})")
+    words = max(shared, key=lambda prefix: (shared[prefix], len(prefix)))
+    return Name(words)
 
 
 def dependency_crates(root: Path, files: list[str]) -> set[str]:

@@ -128,6 +128,13 @@ class Refusals(Fixture):
     def test_reads_the_current_name_from_the_workspace(self):
         self.assertEqual(rename.current_name(self.root), OLD)
 
+    def test_a_member_named_otherwise_does_not_hide_the_name(self):
+        manifest = self.root / "Cargo.toml"
+        manifest.write_text(manifest.read_text().replace('"modules/extension"]', '"modules/extension", "modules/summary"]'))
+        (self.root / "modules/summary").mkdir()
+        (self.root / "modules/summary/Cargo.toml").write_text('[package]\nname = "summary-transform"\nversion = "0.1.0"\n')
+        self.assertEqual(rename.current_name(self.root), OLD)
+
     def test_shape_upper_case_underscore_double_hyphen(self):
         for name in ("Big-Forge", "big_forge", "big--forge", "big-forge-", "big.forge"):
             self.refused(name, "shape:")
