@@ -20,10 +20,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-# checkov pinned: a new release can add checks, and that should be a deliberate change here.
-CHECKOV_VERSION=3.3.30
 TERRAFORM_MIN_VERSION=1.5.0
-VENV=${IMAGEPIPE_INFRA_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/imagepipe-infra-venv}
 STANDIN_DIR=${IMAGEPIPE_AWS_STANDIN_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/imagepipe-aws-schema-provider}
 TERRAFORM_TEST_PROVIDER=${IMAGEPIPE_TERRAFORM_TEST_PROVIDER:-stand-in}
 CHECKOV_REPORT=${CARGO_TARGET_DIR:-target}/infra-check/checkov.json
@@ -78,14 +75,8 @@ if ! cargo lambda --version >/dev/null 2>&1; then
 fi
 python3 -m ziglang version >/dev/null 2>&1 || command -v zig >/dev/null ||
   die "zig is missing (pip install ziglang; pip install cargo-lambda normally brings it)"
-if [ ! -x "$VENV/bin/checkov" ] || [ "$("$VENV/bin/checkov" --version 2>/dev/null)" != "$CHECKOV_VERSION" ]; then
-  echo "installing checkov $CHECKOV_VERSION in $VENV (its own venv: it pins older libraries than the project's tools)"
-  rm -rf "$VENV"
-  python3 -m venv "$VENV" || die "python3 -m venv failed (Debian/Ubuntu: apt-get install python3-venv)"
-  nice -n 15 "$VENV/bin/pip" install --quiet --upgrade pip
-  nice -n 15 "$VENV/bin/pip" install --quiet "checkov==$CHECKOV_VERSION" || die "pip install checkov==$CHECKOV_VERSION failed"
-fi
-"$VENV/bin/python" -c 'import hcl2' || die "checkov's HCL parser (bc-python-hcl2) is missing from $VENV"
+# checkov (pinned) and the HCL parser the contract test imports, in their own venv.
+VENV=$(dev/ci/infra-venv.sh) || die "the checkov venv could not be set up (see above)"
 case "$TERRAFORM_TEST_PROVIDER" in
   registry) echo "terraform test: the hashicorp/aws provider from the registry (terraform init)" ;;
   stand-in)
