@@ -5,7 +5,7 @@
 #      ones that are not ignored) to a scratch directory and renames the copy to another name;
 #   3. greps the copy (git grep, case-insensitive, inside other words too) for the old name:
 #      only what the rename printed as its allow-list may be left, in contents and in paths;
-#   4. in the copy: cargo build --workspace --locked, cargo test --workspace --locked and the
+#   4. in the copy: cargo test --workspace --locked (which builds every target) and the
 #      infrastructure contract test (infra/tests/test_contract.py, in dev/ci/infra-venv.sh's venv),
 #      with the caller's CARGO_TARGET_DIR, so the dependencies are not compiled again: only the
 #      renamed crates are.
@@ -69,7 +69,10 @@ photos=$(python3 dev/fixtures/camera-photos.py)
 mkdir "$work/cache"
 ln -s "$(dirname "$photos")" "$work/cache/$target"
 if [ "${RUSTC_WRAPPER:-}" = sccache ]; then export SCCACHE_DIR=${SCCACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/sccache}; fi
-(cd "$copy" && cargo build --workspace --locked && XDG_CACHE_HOME=$work/cache cargo test --workspace --locked)
+# `cargo test` builds every target the workspace has (binaries included) with the features the
+# tests step already built: a separate `cargo build` would resolve other dependency features and
+# compile the dependencies again.
+(cd "$copy" && XDG_CACHE_HOME=$work/cache cargo test --workspace --locked)
 
 printf '\n=== the renamed copy passes the infrastructure contract test\n'
 (cd "$copy" && "$venv/bin/python" infra/tests/test_contract.py -v)
