@@ -1,27 +1,43 @@
 #!/usr/bin/env python3
-"""AVIF encoder benchmark: ravif (imagepipe-core's encoder) against the peers users would pick,
-at matched quality.
+"""AVIF encoder benchmark: the whole speed/size frontier of imagepipe's encoder (ravif) and of the
+peers users would pick, on real camera photographs at matched quality.
 
+  ravif    imagepipe-core's EncoderSettings through `imagepipe-bench encode`: speeds 1-10 at 8
+           and 10 bit (backend rav1e; a second backend would be one more family here).
   sharp    npm `sharp` (libvips + libheif + libaom), what the AWS serverless image handler uses
-           on Node.js Lambda; its defaults (quality 50, effort 4) define the target quality.
-  avifenc  Debian `libavif-bin` with libaom (`-c aom`, its default speed 6), constant-quality mode.
-  ravif    imagepipe-core's EncoderSettings through `imagepipe-bench encode`, at several speeds.
+           on Node.js Lambda: efforts 0-9 (default 4).
+  Pillow   PyPI `Pillow` (its wheels bundle libavif + aom), what a Python function would use:
+           speeds 0-10 (default 6), Pillow's default 4:2:0.
+  avifenc  Debian `libavif-bin` with libaom (`-c aom`), constant-quality mode, a few speeds.
 
-For each photograph (0.3, 2 and 12 MP), the target is the SSIMULACRA2 score that sharp's defaults
-reach on it. Every other encoder's quality knob is searched until its score is within TOLERANCE
-of the target; then each setting is encoded REPEATS times, interleaved (A, B, C, A, B, C) so a
-burst of load from other processes hits every encoder alike, and the median is kept. Every AVIF is
-decoded by avifdec and scored by the same code (`imagepipe-bench score`, the `ssimulacra2` crate).
+Photographs: Debian mate-backgrounds' nature camera photographs resized to fit the function's
+display rendition, 1600 x 1600 (photos.py), as the encoder sees them in the pipeline.
 
-Threads: every encoder is told the thread count AND pinned to that many cores (sched_setaffinity),
-so "1 thread" and "2 threads" (a Lambda function with ~3.5 GB has 2 vCPUs) mean the same for all.
+The reference is imagepipe's default (ravif speed 9, 8-bit, quality 70). On each photo its
+SSIMULACRA2 score is the target; every other setting's quality knob is searched (a step towards
+the target until it is bracketed, then bisection by interpolation) until its score is within
+TOLERANCE of it. Then all matched settings of a photo are encoded in interleaved rounds (A, B, C,
+A, B, C) so a burst of load from other processes hits every encoder alike, and the median CPU
+time is kept. CPU is the encode alone where the tool lets us take it in-process (ravif: the
+process CPU clock around the encode; sharp: process.cpuUsage(); Pillow: time.process_time(), each
+covering every thread), the whole process for avifenc (which includes its PNG read). Every AVIF
+is decoded by avifdec and scored by the same code (`imagepipe-bench score`, the `ssimulacra2`
+crate). Every encoder is told THREADS threads and pinned to that many cores.
 
-Usage: encoders.py [--out DIR] [--smoke] [--repeats N]
-  --out DIR   where encoders.json, encoders.md and encoders-frontier.svg go (default docs/bench)
-  --smoke     0.3 MP only, a few settings, 1 repeat; asserts the harness works (exit 1 if any
-              encoder fails or a score is missing), not speeds. Writes nothing unless --out given.
-Installs sharp (pinned) with npm into ~/.cache/imagepipe-bench/node and builds imagepipe-bench with
-cargo (release profile, as shipped); needs avifenc/avifdec (apt-get install libavif-bin).
+Settings slower than SLOW_CPU_S_PER_MP on the first photo (except each family's default) are
+measured on the first photo only, with one timing run; the report says which. Results are written
+after every photo, so an interrupted run leaves the photos it finished.
+
+Usage: encoders.py [--out DIR] [--smoke] [--photos N] [--repeats N] [--render JSON]
+  --out DIR    where encoders.json, encoders.md and encoders-frontier.svg go (default docs/bench)
+  --smoke      one small photo, a few settings, one round; asserts the harness works (exit 1 if any
+               encoder fails or a score is not matched), not speeds. Writes nothing unless --out.
+  --photos N   how many of the rendition photographs (default 3)
+  --repeats N  timing rounds per photo (default 2; 1 with --smoke)
+  --render J   only rewrite encoders.md and the SVG in --out from a results JSON
+Installs sharp (pinned) with npm into ~/.cache/imagepipe-bench/node and Pillow (pinned) with pip
+into ~/.cache/imagepipe-bench/pillow-VERSION, builds imagepipe-bench with cargo (release profile,
+as shipped); installs avifenc/avifdec with apt-get (libavif-bin) when root, else fails.
 """
 
 import argparse
@@ -39,16 +55,33 @@ import time
 from pathlib import Path
 
 SHARP_VERSION = "0.35.5"
-SHARP_DEFAULT_QUALITY = 50
-SHARP_DEFAULT_EFFORT = 4
-AVIFENC_SPEED = 6
+PILLOW_VERSION = "13.0.0"
+THREADS = 2  # a Lambda function at the default memory has 2 vCPUs; the encoder's default uses all
 TOLERANCE = 1.0
-# imagepipe-core's EncoderSettings::default(), measured at every size.
+# imagepipe-core's EncoderSettings::default(): the reference every other setting is matched to.
+DEFAULT_QUALITY = 70
 DEFAULT_SPEED = 9
 DEFAULT_DEPTH = 8
+SHARP_DEFAULT_EFFORT = 4
+PILLOW_DEFAULT_SPEED = 6
+AVIFENC_DEFAULT_SPEED = 6
+AVIFENC_SPEEDS = [4, 6, 8, 10]
+# Settings slower than this on the first photo (CPU s/MP) are measured there only, one timing
+# run each, and their search stops at TOLERANCE instead of half of it; every family's default
+# preset is measured on every photo whatever its speed.
+SLOW_CPU_S_PER_MP = 4.0
 MAX_PROBES = 7
+SMOKE_PHOTO_SOURCE = "1 photograph (scikit-image's astronaut, the smoke run's), at its own size"
 ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "imagepipe-bench"
+FAMILIES = ["ravif", "sharp", "pillow", "avifenc"]
+# The AV1 encoder inside each family; imagepipe's is the Cargo-selected backend of core.
+BACKEND = {"ravif": "rav1e", "sharp": "libaom", "pillow": "libaom", "avifenc": "libaom"}
+FAMILY_LABEL = {"ravif": "imagepipe (ravif)", "sharp": "sharp", "pillow": "Pillow", "avifenc": "avifenc"}
+
+sys.path.insert(0, str(HERE))
+import photos as photo_set  # noqa: E402
 
 
 def die(message):
@@ -72,7 +105,10 @@ def require_avif_tools():
     if missing:
         die(f"{', '.join(missing)} not found: install Debian's libavif-bin (apt-get install libavif-bin)")
     version = subprocess.run(["avifenc", "--version"], capture_output=True, text=True).stdout
-    return version.splitlines()[0].strip() if version else "unknown"
+    line = version.splitlines()[0].strip() if version else "unknown"
+    aom = next((part.split(":", 1)[1].split(",")[0].strip(" v)") for part in line.split("aom ")[1:]
+                if "[enc" in part), "unknown") if "aom " in line else "unknown"
+    return line, aom
 
 
 def install_sharp():
@@ -96,6 +132,39 @@ def install_sharp():
     return node_dir / "node_modules", json.loads(versions)
 
 
+PILLOW_PROBE = """
+import json, PIL
+from PIL import features, _avif
+print(json.dumps({"version": PIL.__version__, "avif": features.check("avif"),
+                  "libavif": _avif.libavif_version, "codecs": _avif.codec_versions(),
+                  "aom": _avif.encoder_codec_available("aom")}))
+"""
+
+
+def install_pillow():
+    """Pillow at the pinned version in a directory of its own (whatever Pillow the machine has),
+    its wheel's libavif and aom inside; the encode script runs with it on PYTHONPATH."""
+    target = CACHE / f"pillow-{PILLOW_VERSION}"
+    env = {**os.environ, "PYTHONPATH": str(target)}
+
+    def probe():
+        result = subprocess.run([sys.executable, "-c", PILLOW_PROBE], env=env, capture_output=True, text=True)
+        return json.loads(result.stdout) if result.returncode == 0 else None
+
+    found = probe() if (target / "PIL").is_dir() else None
+    if not found or found["version"] != PILLOW_VERSION:
+        log(f"installing Pillow=={PILLOW_VERSION} into {target}")
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--upgrade",
+                        "--only-binary=:all:", "--target", str(target), f"Pillow=={PILLOW_VERSION}"], check=True)
+        found = probe()
+    if not found or found["version"] != PILLOW_VERSION:
+        die(f"Pillow {PILLOW_VERSION} did not install into {target}")
+    if not found["avif"] or not found["aom"]:
+        die(f"Pillow {PILLOW_VERSION}'s wheel has no AVIF encoder with aom on this platform: {found}")
+    aom = next((c.split(":", 1)[1].strip() for c in found["codecs"].split(", ") if c.startswith("aom")), "unknown")
+    return env, {"pillow": found["version"], "libavif": found["libavif"], "aom": aom}
+
+
 def build_bench():
     if shutil.which("cargo") is None:
         die("cargo not found (install Rust with rustup)")
@@ -107,7 +176,7 @@ def build_bench():
     binary = target / "release" / "imagepipe-bench"
     if not binary.exists():
         die(f"{binary} was not built")
-    return binary, rav1e_asm_cfg(target)
+    return binary, rav1e_asm_cfg(target), rav1e_version()
 
 
 def rav1e_asm_cfg(target):
@@ -122,16 +191,60 @@ def rav1e_asm_cfg(target):
     return sorted(found)
 
 
-def photos(sizes):
-    directory = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "bench" / "photos.py")],
-        capture_output=True, text=True, check=True,
-    ).stdout.strip().splitlines()[-1]
-    paths = {size: Path(directory) / f"photo-{size}mp.png" for size in sizes}
-    for path in paths.values():
-        if not path.exists():
-            die(f"{path} missing after photos.py")
-    return paths
+def rav1e_version():
+    lock = (ROOT / "Cargo.lock").read_text().split("[[package]]")
+    versions = {}
+    for block in lock:
+        fields = dict(line.split(" = ", 1) for line in block.strip().splitlines() if " = " in line)
+        versions[fields.get("name", "").strip('"')] = fields.get("version", "").strip('"')
+    return versions.get("ravif", "?"), versions.get("rav1e", "?")
+
+
+def png_megapixels(path):
+    with open(path, "rb") as png:
+        header = png.read(24)
+    return int.from_bytes(header[16:20], "big") * int.from_bytes(header[20:24], "big") / 1e6
+
+
+# ---------------------------------------------------------------------------------------------
+# Settings
+
+
+def setting(family, preset, **extra):
+    if family == "ravif":
+        name = f"ravif speed {preset} {extra['depth']}-bit"
+        knob, higher = (1, 100), True
+        default = (preset, extra["depth"]) == (DEFAULT_SPEED, DEFAULT_DEPTH)
+    elif family == "sharp":
+        name, knob, higher, default = f"sharp effort {preset}", (1, 100), True, preset == SHARP_DEFAULT_EFFORT
+    elif family == "pillow":
+        name, knob, higher, default = f"Pillow speed {preset}", (0, 100), True, preset == PILLOW_DEFAULT_SPEED
+    elif family == "avifenc":
+        name, knob, higher, default = f"avifenc speed {preset}", (0, 63), False, preset == AVIFENC_DEFAULT_SPEED
+    else:
+        raise ValueError(family)
+    return {"name": name, "family": family, "preset": preset, "depth": extra.get("depth", 8),
+            "knob": knob, "higher_is_better": higher, "default": default}
+
+
+def reference_setting():
+    return setting("ravif", DEFAULT_SPEED, depth=DEFAULT_DEPTH)
+
+
+def settings_grid(smoke):
+    """Every setting but the reference, each family from its fastest preset to its slowest, so
+    each search starts from the quality its faster neighbour matched at."""
+    if smoke:
+        return [setting("ravif", 10, depth=8), setting("sharp", SHARP_DEFAULT_EFFORT),
+                setting("pillow", PILLOW_DEFAULT_SPEED), setting("avifenc", AVIFENC_DEFAULT_SPEED)]
+    grid = []
+    for depth in (8, 10):
+        grid += [setting("ravif", speed, depth=depth) for speed in range(10, 0, -1)
+                 if (speed, depth) != (DEFAULT_SPEED, DEFAULT_DEPTH)]
+    grid += [setting("sharp", effort) for effort in range(0, 10)]
+    grid += [setting("pillow", speed) for speed in range(10, -1, -1)]
+    grid += [setting("avifenc", speed) for speed in sorted(AVIFENC_SPEEDS, reverse=True)]
+    return grid
 
 
 # ---------------------------------------------------------------------------------------------
@@ -139,29 +252,23 @@ def photos(sizes):
 
 
 class Runner:
-    def __init__(self, bench, node_modules, work):
+    def __init__(self, bench, node_modules, pillow_env, work):
         self.bench = bench
         self.node_modules = node_modules
+        self.pillow_env = pillow_env
         self.work = work
         self.counter = 0
+        self.cores = sorted(os.sched_getaffinity(0))[:THREADS]
 
-    def run(self, command, threads, env=None):
-        """Runs one unmeasured child pinned to `threads` cores; returns (stdout, wall s)."""
-        cores = sorted(os.sched_getaffinity(0))[:threads]
-        started = time.perf_counter()
-        process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-            preexec_fn=lambda: os.sched_setaffinity(0, cores),
-        )
-        stdout, stderr = process.communicate()
-        wall = time.perf_counter() - started
+    def run(self, command):
+        process = subprocess.run(command, capture_output=True)
         if process.returncode != 0:
-            raise RuntimeError(f"{command[0]} failed ({process.returncode}): {stderr.decode(errors='replace')[-800:]}")
-        return stdout.decode(), wall
+            raise RuntimeError(f"{command[0]} failed ({process.returncode}): {process.stderr.decode(errors='replace')[-800:]}")
+        return process.stdout.decode()
 
-    def run_measured(self, command, threads, env=None):
-        cores = sorted(os.sched_getaffinity(0))[:threads]
-        started = time.perf_counter()
+    def run_measured(self, command, env=None):
+        """One child pinned to THREADS cores; its whole-process CPU and peak RSS from wait4."""
+        cores = self.cores
         pid = os.fork()
         if pid == 0:
             try:
@@ -174,102 +281,72 @@ class Runner:
             finally:
                 os._exit(127)
         _, status, usage = os.wait4(pid, 0)
-        wall = time.perf_counter() - started
         stdout = (self.work / "child.out").read_text()
         if os.waitstatus_to_exitcode(status) != 0:
             stderr = (self.work / "child.err").read_text(errors="replace")
             raise RuntimeError(f"{command[0]} failed ({status}): {stderr[-800:]}")
-        return {
-            "stdout": stdout,
-            "process_wall_s": wall,
-            "cpu_s": usage.ru_utime + usage.ru_stime,
-            "peak_rss_mb": usage.ru_maxrss / 1024,
-        }
+        return stdout, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
-    def encode(self, setting, quality, photo, threads):
-        """Encodes `photo`; returns the measurement and the path of the AVIF."""
+    def encode(self, entry, quality, photo):
+        """Encodes `photo`; returns {cpu_s, cpu_basis, bytes, peak_rss_mb} and the AVIF's path."""
         self.counter += 1
         output = self.work / f"out-{self.counter}.avif"
-        kind = setting["encoder"]
+        family = entry["family"]
         env = None
-        if kind == "ravif":
+        if family == "ravif":
             command = [str(self.bench), "encode", "--input", str(photo), "--output", str(output),
-                       "--quality", str(quality), "--speed", str(setting["speed"]),
-                       "--depth", str(setting["depth"]), "--threads", str(threads)]
-        elif kind == "sharp":
-            command = ["node", str(ROOT / "scripts" / "bench" / "sharp-encode.js"), str(photo),
-                       str(output), str(quality), str(setting["effort"]), str(threads)]
+                       "--quality", str(quality), "--speed", str(entry["preset"]),
+                       "--depth", str(entry["depth"]), "--threads", str(THREADS)]
+        elif family == "sharp":
+            command = ["node", str(HERE / "sharp-encode.js"), str(photo), str(output), str(quality),
+                       str(entry["preset"]), str(THREADS)]
             env = {**os.environ, "NODE_PATH": str(self.node_modules)}
-        elif kind == "avifenc":
-            command = ["avifenc", "-c", "aom", "-s", str(setting["speed"]), "-j", str(threads),
+        elif family == "pillow":
+            command = [sys.executable, str(HERE / "pillow-encode.py"), str(photo), str(output),
+                       str(quality), str(entry["preset"]), str(THREADS)]
+            env = self.pillow_env
+        elif family == "avifenc":
+            command = ["avifenc", "-c", "aom", "-s", str(entry["preset"]), "-j", str(THREADS),
                        "--min", "0", "--max", "63", "-a", "end-usage=q", "-a", f"cq-level={quality}",
                        str(photo), str(output)]
         else:
-            raise ValueError(kind)
-        measured = self.run_measured(command, threads, env)
-        inner = json.loads(measured.pop("stdout").strip().splitlines()[-1]) if kind != "avifenc" else {}
-        measured["encode_s"] = inner.get("encode_s")
-        measured["bytes"] = output.stat().st_size
-        return measured, output
+            raise ValueError(family)
+        stdout, process_cpu_s, peak_rss_mb = self.run_measured(command, env)
+        if family == "avifenc":
+            cpu_s, basis = process_cpu_s, "process"
+        else:
+            cpu_s, basis = json.loads(stdout.strip().splitlines()[-1])["encode_cpu_s"], "encode"
+        return {"cpu_s": cpu_s, "cpu_basis": basis, "bytes": output.stat().st_size,
+                "peak_rss_mb": peak_rss_mb}, output
 
     def score(self, reference, avif):
         decoded = avif.with_suffix(".png")
-        subprocess.run(["avifdec", str(avif), str(decoded)], check=True, capture_output=True)
-        stdout, _ = self.run([str(self.bench), "score", "--reference", str(reference),
-                              "--distorted", str(decoded)], threads=len(os.sched_getaffinity(0)))
+        self.run(["avifdec", str(avif), str(decoded)])
+        stdout = self.run([str(self.bench), "score", "--reference", str(reference), "--distorted", str(decoded)])
         decoded.unlink()
         return json.loads(stdout.strip().splitlines()[-1])["ssimulacra2"]
 
 
-# ---------------------------------------------------------------------------------------------
-# Settings and the quality search
-
-
-def settings_for(size, smoke):
-    """The encoder settings measured on a photo of `size` MP. Slow ravif speeds only where they
-    finish in reasonable time; the 10-bit default speed is always there."""
-    sharp = {"name": "sharp (q50 effort 4 defaults)", "encoder": "sharp", "effort": SHARP_DEFAULT_EFFORT,
-             "knob": (SHARP_DEFAULT_QUALITY, SHARP_DEFAULT_QUALITY), "higher_is_better": True}
-    avifenc = {"name": f"avifenc aom speed {AVIFENC_SPEED}", "encoder": "avifenc", "speed": AVIFENC_SPEED,
-               "knob": (0, 63), "higher_is_better": False}
-
-    def ravif(speed, depth=10):
-        return {"name": f"ravif speed {speed} {depth}-bit", "encoder": "ravif", "speed": speed,
-                "depth": depth, "knob": (1, 100), "higher_is_better": True}
-
-    if smoke:
-        return [sharp, avifenc, ravif(DEFAULT_SPEED, DEFAULT_DEPTH)]
-    # (10-bit speeds, 8-bit speeds): the slow end only where a point takes seconds, not minutes.
-    ten, eight = {0.3: ([3, 5, 6, 7, 8, 9, 10], [6, 7, 8, 9, 10]),
-                  2: ([5, 6, 7, 8, 9, 10], [7, 8, 9, 10]),
-                  12: ([], [DEFAULT_SPEED, 10])}[size]
-    return [sharp, avifenc] + [ravif(speed) for speed in ten] + [ravif(speed, 8) for speed in eight]
-
-
-def threads_for(size, smoke, cores):
-    """1 and 2 threads where a round takes seconds; at 12 MP only 2 (Lambda's vCPUs at ~3.5 GB)."""
-    wanted = [2] if smoke or size == 12 else [1, 2]
-    return [t for t in wanted if t <= cores]
-
-
-def find_quality(runner, setting, photo, target, threads, guess):
+def find_quality(runner, entry, photo, target, guess):
     """Integer search on the encoder's quality knob for the score closest to `target`: a step of
-    10 from `guess` until the target is bracketed, then interpolation inside the bracket."""
-    low, high = setting["knob"]
-    if low == high:
-        _, avif = runner.encode(setting, low, photo, threads)
-        return low, runner.score(photo, avif), 1
-    # u runs the way the score does: u = 0 is the worst quality, u = span the best.
+    8 from `guess` until the target is bracketed, then interpolation inside the bracket (a
+    bisection that splits where the scores say the target is). Returns the knob, its score, its
+    measurement and the number of probes."""
+    low, high = entry["knob"]
     span = high - low
-    to_knob = (lambda u: low + u) if setting["higher_is_better"] else (lambda u: high - u)
-    from_knob = (lambda k: k - low) if setting["higher_is_better"] else (lambda k: high - k)
+    # u runs the way the score does: u = 0 is the worst quality, u = span the best.
+    to_knob = (lambda u: low + u) if entry["higher_is_better"] else (lambda u: high - u)
+    from_knob = (lambda k: k - low) if entry["higher_is_better"] else (lambda k: high - k)
     probes = {}
     below = above = None  # u values known to score below / at-or-above the target
     u = min(max(from_knob(int(round(guess))), 0), span)
     while len(probes) < MAX_PROBES:
-        _, avif = runner.encode(setting, to_knob(u), photo, threads)
-        score = probes[u] = runner.score(photo, avif)
-        if abs(score - target) <= TOLERANCE / 2:
+        measured, avif = runner.encode(entry, to_knob(u), photo)
+        score = runner.score(photo, avif)
+        avif.unlink()
+        probes[u] = (score, measured)
+        slow = measured["cpu_s"] / png_megapixels(photo) > SLOW_CPU_S_PER_MP
+        if abs(score - target) <= (TOLERANCE if slow else TOLERANCE / 2):
             break
         if score < target:
             below = u
@@ -278,413 +355,486 @@ def find_quality(runner, setting, photo, target, threads, guess):
         if below is not None and above is not None:
             if above - below <= 1:
                 break
-            s_below, s_above = probes[below], probes[above]
+            s_below, s_above = probes[below][0], probes[above][0]
             guess_u = below + (target - s_below) / max(s_above - s_below, 1e-9) * (above - below)
             u = min(max(int(round(guess_u)), below + 1), above - 1)
         elif score < target:
-            u = min(u + 10, span)
+            u = min(u + 8, span)
         else:
-            u = max(u - 10, 0)
+            u = max(u - 8, 0)
         if u in probes:
             break
-    best = min(probes, key=lambda k: abs(probes[k] - target))
-    return to_knob(best), probes[best], len(probes)
+    best = min(probes, key=lambda k: abs(probes[k][0] - target))
+    return to_knob(best), probes[best][0], probes[best][1], len(probes)
 
 
 # ---------------------------------------------------------------------------------------------
 # The benchmark
 
 
-def run_photo(runner, size, photo, threads_list, repeats, smoke, guesses):
-    width_height = subprocess.run(["python3", "-c", "import struct,sys;d=open(sys.argv[1],'rb').read(24);"
-                                   "print(*struct.unpack('>II', d[16:24]))", str(photo)],
-                                  capture_output=True, text=True, check=True).stdout.split()
-    megapixels = int(width_height[0]) * int(width_height[1]) / 1e6
-    settings = settings_for(size, smoke)
-    search_threads = max(threads_list)
-    matched = []
-    target = None
-    for setting in settings:
-        log(f"{size} MP: searching {setting['name']}")
-        if setting["encoder"] == "sharp":
-            knob, score, probes = find_quality(runner, setting, photo, 0, search_threads, 0)
-            target = score
-        else:
-            guess = guesses.get(setting["name"], 30 if setting["encoder"] == "avifenc" else 60)
-            knob, score, probes = find_quality(runner, setting, photo, target, search_threads, guess)
-            guesses[setting["name"]] = knob
-        matched.append({**setting, "quality": knob, "ssimulacra2": score, "probes": probes})
-        log(f"  quality {knob} -> SSIMULACRA2 {score:.2f} (target {target:.2f}, {probes} probes)")
+def run_photo(runner, photo, grid, repeats, slow, first, guesses):
+    """Matches every setting of `grid` to the reference's score on `photo`, then times them all
+    in interleaved rounds. `slow` collects (on the first photo) the settings measured only there."""
+    megapixels = png_megapixels(photo)
+    reference = reference_setting()
+    measured, avif = runner.encode(reference, DEFAULT_QUALITY, photo)
+    target = runner.score(photo, avif)
+    avif.unlink()
+    log(f"{photo.name}: reference {reference['name']} quality {DEFAULT_QUALITY} -> SSIMULACRA2 {target:.2f}")
+    matched = [{**reference, "quality": DEFAULT_QUALITY, "ssimulacra2": target, "probes": 1,
+                "search_bytes": measured["bytes"]}]
+    last_in_family = {"ravif": DEFAULT_QUALITY}
+    for entry in grid:
+        if not first and entry["name"] in slow:
+            continue
+        guess = guesses.get(entry["name"], last_in_family.get(
+            (entry["family"], entry["depth"]), last_in_family.get(entry["family"], 25 if entry["family"] == "avifenc" else 60)))
+        knob, score, probe, probes = find_quality(runner, entry, photo, target, guess)
+        guesses[entry["name"]] = knob
+        last_in_family[entry["family"]] = last_in_family[(entry["family"], entry["depth"])] = knob
+        if first and not entry["default"] and probe["cpu_s"] / megapixels > SLOW_CPU_S_PER_MP:
+            slow.add(entry["name"])
+        matched.append({**entry, "quality": knob, "ssimulacra2": score, "probes": probes,
+                        "search_bytes": probe["bytes"]})
+        log(f"  {entry['name']}: quality {knob} -> {score:.2f} ({probes} probes, "
+            f"{probe['cpu_s'] / megapixels:.2f} CPU s/MP{', slow' if entry['name'] in slow else ''})")
 
+    samples = {index: [] for index in range(len(matched))}
+    for repeat in range(repeats):
+        log(f"{photo.name}: timing round {repeat + 1}/{repeats}")
+        for index, entry in enumerate(matched):
+            if repeat > 0 and entry["name"] in slow:
+                continue
+            measured, avif = runner.encode(entry, entry["quality"], photo)
+            if measured["bytes"] != entry["search_bytes"]:
+                # Not the output the search scored (a non-deterministic encoder): score this one.
+                entry["ssimulacra2"] = runner.score(photo, avif)
+                entry["search_bytes"] = measured["bytes"]
+            avif.unlink()
+            samples[index].append(measured)
     rows = []
-    for threads in threads_list:
-        samples = {index: [] for index in range(len(matched))}
-        scores = {}
-        for repeat in range(repeats):
-            log(f"{size} MP, {threads} thread(s): timing round {repeat + 1}/{repeats}")
-            for index, setting in enumerate(matched):
-                measured, avif = runner.encode(setting, setting["quality"], photo, threads)
-                if repeat == 0:
-                    # ravif's tile count follows its thread count, so the output (and score) at
-                    # 1 thread is not the searched one at 2: score what was timed.
-                    scores[index] = runner.score(photo, avif)
-                avif.unlink()
-                samples[index].append(measured)
-        for index, setting in enumerate(matched):
-            runs = samples[index]
-            med = lambda key: statistics.median(run[key] for run in runs) if runs[0][key] is not None else None
-            encode_s = med("encode_s")
-            rows.append({
-                "photo_mp": size, "megapixels": round(megapixels, 3), "threads": threads,
-                "name": setting["name"], "encoder": setting["encoder"],
-                "speed": setting.get("speed"), "depth": setting.get("depth", 8),
-                "quality": setting["quality"], "ssimulacra2": round(scores[index], 2),
-                "target": round(target, 2), "bytes": runs[0]["bytes"],
-                "bytes_all": [run["bytes"] for run in runs],
-                "encode_s_per_mp": encode_s / megapixels if encode_s is not None else None,
-                "process_s_per_mp": med("process_wall_s") / megapixels,
-                "cpu_s_per_mp": med("cpu_s") / megapixels,
-                "peak_rss_mb": med("peak_rss_mb"),
-                "repeats": len(runs),
-            })
+    for index, entry in enumerate(matched):
+        runs = samples[index]
+        rows.append({
+            "photo": photo.stem.removeprefix("rendition-"), "megapixels": round(megapixels, 3),
+            "name": entry["name"], "family": entry["family"], "backend": BACKEND[entry["family"]],
+            "preset": entry["preset"], "depth": entry["depth"], "default": entry["default"], "quality": entry["quality"],
+            "ssimulacra2": round(entry["ssimulacra2"], 2), "target": round(target, 2),
+            "matched": abs(entry["ssimulacra2"] - target) <= TOLERANCE, "probes": entry["probes"],
+            "bytes": runs[-1]["bytes"], "cpu_basis": runs[0]["cpu_basis"],
+            "cpu_s_per_mp": statistics.median(run["cpu_s"] for run in runs) / megapixels,
+            "cpu_s_per_mp_runs": [round(run["cpu_s"] / megapixels, 4) for run in runs],
+            "peak_rss_mb": statistics.median(run["peak_rss_mb"] for run in runs),
+            "runs": len(runs),
+        })
     return rows
 
 
 def with_ratios(rows):
-    """Ratios against sharp's defaults on the same photo and thread count. Time ratios use the
-    encode-only figure where both tools report one (ravif, sharp), else whole-process wall."""
-    sharp = {(r["photo_mp"], r["threads"]): r for r in rows if r["encoder"] == "sharp"}
+    """Bytes and CPU against the reference (imagepipe's default) on the same photo."""
+    reference = {r["photo"]: r for r in rows if r["family"] == "ravif" and r["default"]}
     for row in rows:
-        base = sharp[(row["photo_mp"], row["threads"])]
-        if row["encode_s_per_mp"] is not None and base["encode_s_per_mp"]:
-            row["time_vs_sharp"] = row["encode_s_per_mp"] / base["encode_s_per_mp"]
-            row["time_basis"] = "encode"
-        else:
-            row["time_vs_sharp"] = row["process_s_per_mp"] / base["process_s_per_mp"]
-            row["time_basis"] = "process"
-        row["bytes_vs_sharp"] = row["bytes"] / base["bytes"]
-        row["cpu_vs_sharp"] = row["cpu_s_per_mp"] / base["cpu_s_per_mp"]
-        row["rss_vs_sharp"] = row["peak_rss_mb"] / base["peak_rss_mb"]
+        base = reference[row["photo"]]
+        row["bytes_vs_default"] = row["bytes"] / base["bytes"]
+        row["cpu_vs_default"] = row["cpu_s_per_mp"] / base["cpu_s_per_mp"]
     return rows
 
 
-def recommend(rows, threads):
-    """The fastest ravif setting whose output is no larger than sharp's at the matched score, on
-    every photo where it was measured at `threads` threads; None when no speed achieves that."""
-    candidates = {}
-    for row in rows:
-        if row["encoder"] == "ravif" and row["threads"] == threads:
-            candidates.setdefault(row["name"], []).append(row)
-    fine = {name: rs for name, rs in candidates.items() if all(r["bytes_vs_sharp"] <= 1.0 for r in rs)}
-    pool = fine or candidates
-    best = min(pool, key=lambda name: statistics.mean(r["time_vs_sharp"] for r in pool[name]))
-    return best, bool(fine)
+def summarise(rows, photo_count):
+    """One line per setting: medians over the photos it was measured on."""
+    summary = []
+    for name in dict.fromkeys(r["name"] for r in rows):
+        mine = [r for r in rows if r["name"] == name]
+        first = mine[0]
+        summary.append({
+            "name": name, "family": first["family"], "backend": first.get("backend", BACKEND[first["family"]]),
+            "preset": first["preset"], "depth": first["depth"],
+            "default": first["default"], "photos": len(mine), "all_photos": len(mine) == photo_count,
+            "matched": all(r["matched"] for r in mine),
+            "qualities": [r["quality"] for r in mine],
+            "max_score_gap": max(abs(r["ssimulacra2"] - r["target"]) for r in mine),
+            "bytes_vs_default": statistics.median(r["bytes_vs_default"] for r in mine),
+            "bytes_vs_default_range": [min(r["bytes_vs_default"] for r in mine), max(r["bytes_vs_default"] for r in mine)],
+            "bytes": statistics.median(r["bytes"] for r in mine),
+            "cpu_s_per_mp": statistics.median(r["cpu_s_per_mp"] for r in mine),
+            "cpu_vs_default": statistics.median(r["cpu_vs_default"] for r in mine),
+            "cpu_vs_default_range": [min(r["cpu_vs_default"] for r in mine), max(r["cpu_vs_default"] for r in mine)],
+            "cpu_basis": first["cpu_basis"],
+            "peak_rss_mb": statistics.median(r["peak_rss_mb"] for r in mine),
+        })
+    pareto = pareto_set(summary)
+    for entry in summary:
+        entry["pareto"] = entry["name"] in pareto
+        entry["dominated_by"] = [other["name"] for other in sorted(summary, key=lambda s: s["cpu_vs_default"])
+                                 if other["matched"] and dominates(other, entry)]
+    return summary
+
+
+def dominates(a, b):
+    """a is at least as small and as cheap as b, and strictly better in one (medians)."""
+    return (a["bytes_vs_default"] <= b["bytes_vs_default"] and a["cpu_vs_default"] <= b["cpu_vs_default"]
+            and (a["bytes_vs_default"] < b["bytes_vs_default"] or a["cpu_vs_default"] < b["cpu_vs_default"]))
+
+
+def pareto_set(summary, family=None):
+    pool = [s for s in summary if s["matched"] and (family is None or s["family"] == family)]
+    return [s["name"] for s in sorted(pool, key=lambda s: s["cpu_vs_default"])
+            if not any(dominates(other, s) for other in pool)]
+
+
+def headline(summary):
+    """Per peer: the preset that matches imagepipe's default bytes (median output closest to
+    ours, the cheaper one on a tie) and its default preset, labelled. The ravif default is 1.00
+    by construction; the figures are medians over photos."""
+    lines = []
+    ours = next(s for s in summary if s["family"] == "ravif" and s["default"])
+    for family in FAMILIES[1:]:
+        presets = [s for s in summary if s["family"] == family and s["matched"]]
+        if not presets:
+            continue
+        match = min(presets, key=lambda s: (round(abs(math.log(s["bytes_vs_default"])), 3), s["cpu_vs_default"]))
+        why = "its preset closest to our bytes"
+        default = next((s for s in presets if s["default"]), None)
+        for peer, label in ((match, why), (default, "its default preset")):
+            if peer is None:
+                continue
+            lines.append({"family": family, "peer": peer["name"], "why": label, "backend": ours["backend"],
+                          "ours": ours["name"], "ours_cpu_s_per_mp": ours["cpu_s_per_mp"],
+                          "peer_cpu_s_per_mp": peer["cpu_s_per_mp"], "cpu_ratio": 1 / peer["cpu_vs_default"],
+                          "ours_bytes": ours["bytes"], "peer_bytes": peer["bytes"],
+                          "bytes_ratio": 1 / peer["bytes_vs_default"], "photos": peer["photos"]})
+            if match is default:
+                lines[-1]["why"] = f"{why}, also its default"
+                break
+    return lines
 
 
 # ---------------------------------------------------------------------------------------------
 # Output
 
 
-# The judgement on top of the computed findings above; re-read it against the tables after a run.
-REASONING = """\
-**Defaults chosen (imagepipe-core `EncoderSettings::default()`): quality 70, speed 9, 8-bit,
-threads = every core (rav1e tiles = threads), renditions encoded one after another, Lanczos3
-resize before encoding.**
-
-- *Where ravif stands.* On encode time it beats sharp's defaults at every ravif speed measured:
-  sharp's effort 4 is libaom at a slow preset, about 2.3-3.6 CPU s/MP here. On size it does not
-  reach sharp at any speed: for the same SSIMULACRA2 ravif's output is 1.09-1.57x sharp's (libaom
-  3.15 inside sharp 0.35), and even avifenc with the older aom 3.6 at speed 6 is 1.10-1.31x. The published "rav1e is several times slower than libaom at equal quality" holds
-  against avifenc's speed 6 only at ravif's slow speeds; at speed 9 ravif is faster than both
-  peers, and the gap that remains is bytes, not time.
-- *Speed 9.* The frontier has one knee: speed 8 -> 9 cuts the time 2.3-3x for 0-12 % more
-  bytes, 9 -> 10 saves another 23-41 % of time for 0-16 % more bytes; speeds 3-8 are within ~10 %
-  of each other in size (7 and 8 produce the same bytes here) at 2-8x speed 9's time. Lambda bills every
-  millisecond of every image, so the default sits at the knee.
-- *8-bit.* At the same speed and matched score, 8-bit takes a median 0.49x the time of 10-bit
-  for 1.06x the bytes (rav1e's 8-bit paths have the most assembly). Users who care more about bytes than Lambda time
-  set `IMAGEPIPE_AVIF_BIT_DEPTH=10` (speed 9, 10-bit: 1.13x sharp's bytes at 2 MP for 0.3x its
-  time) or also `IMAGEPIPE_AVIF_SPEED=6` (1.10x bytes, 0.6-0.86x sharp's time); nothing in ravif
-  gets to 1.00x.
-- *Quality 70.* The quality at which speed 9, 8-bit matched sharp's default score was 70, 82
-  and 68 on the 0.3, 2 and 12 MP photos; 70 is the median, so replacing sharp by this pipeline
-  keeps roughly the visual quality users had (the previous default, 60, scored about 10 points
-  lower than sharp's defaults on the 2 MP photo).
-- *Threads and tiles.* ravif gives rav1e one tile per thread (fewer on tiny images), so the
-  default (all the function's cores) is what parallelises an encode. This run does NOT show the
-  2-thread speed-up: other builds kept the load average at 5-8 on the two cores, so a process
-  asking for two cores often got less than one and many 2-thread rows are slower than the
-  1-thread ones, for sharp too. The ratios between encoders hold (runs were interleaved), and
-  the CPU s/MP column, which contention does not inflate, gives the same ordering. On Lambda the
-  vCPUs are not shared; measuring the 2-vCPU speed-up there is left to the deployed function.
-- *Renditions in parallel: not done.* Measured by hand on the 12 MP photo resized to the default
-  renditions (speed 9, 8-bit, quality 70, 2 threads): display 1600x1200 1.55 s, thumb 320x240
-  0.08 s; encoding both sequentially took 2.07 s and 1.78 s, both at once 2.13 s and 1.74 s. The
-  thumb is ~5 % of the work and already uses both cores through tiles, so threads in core would
-  add code and memory for no measurable gain.
-- *Resize before encode.* Renditions are always resized (Lanczos3, like libvips) before
-  encoding, so a 12 MP upload costs a ~2 MP encode plus a thumbnail, not a 12 MP encode.
-- *Assembly.* rav1e's build-script output shows `cargo:rustc-cfg=nasm_x86_64` for the x86_64
-  release build (checked by this script, which fails without it) and `cargo:rustc-cfg=asm_neon`
-  for the aarch64-unknown-linux-gnu release build made by `cargo lambda build --arm64`.
-"""
+def fmt_range(values, digits=2):
+    low, high = values
+    return f"{low:.{digits}f}" if round(low, digits) == round(high, digits) else f"{low:.{digits}f}-{high:.{digits}f}"
 
 
-def fmt(value, digits=2):
-    return "n/a" if value is None else f"{value:.{digits}f}"
+def library(env, family):
+    ravif, rav1e = env["ravif"]
+    return {"ravif": f"rav1e {rav1e} (ravif {ravif})", "sharp": f"libaom {env['aom_in_sharp']}",
+            "pillow": f"libaom {env['aom_in_pillow']}", "avifenc": f"libaom {env['aom_in_avifenc']}"}[family]
+
+
+def recommendation_text(result):
+    """Findings computed from the summary, so the text cannot drift from the tables."""
+    summary = result["summary"]
+    by_name = {s["name"]: s for s in summary}
+    ours = next(s for s in summary if s["family"] == "ravif" and s["default"])
+    text = []
+    pareto = [by_name[n] for n in pareto_set(summary)]
+    def point(s):
+        photos = "" if s["all_photos"] else f", {s['photos']} photo(s)"
+        return f"{s['name']} ({s['cpu_vs_default']:.2f}x the CPU, {s['bytes_vs_default']:.2f}x the bytes{photos})"
+
+    text.append("- **Pareto set** (no other setting is both smaller and cheaper; cheapest first): "
+                + "; ".join(point(s) for s in pareto) + ".")
+    for index, point in enumerate(pareto):
+        upper = pareto[index + 1]["cpu_vs_default"] if index + 1 < len(pareto) else None
+        span = (f"from {point['cpu_vs_default']:.2f}x to {upper:.2f}x" if upper else
+                f"from {point['cpu_vs_default']:.2f}x up") + " the default's CPU"
+        text.append(f"  - {span}: **{point['name']}** gives the smallest output ({point['bytes_vs_default']:.2f}x).")
+    if ours["dominated_by"]:
+        doms = [by_name[n] for n in ours["dominated_by"]]
+        text.append(f"- imagepipe's default ({ours['name']}, quality {DEFAULT_QUALITY}) is dominated by "
+                    f"{len(doms)} setting(s), e.g. "
+                    + "; ".join(f"{d['name']} ({d['cpu_vs_default']:.2f}x the CPU, {d['bytes_vs_default']:.2f}x the bytes)"
+                                for d in doms[:4]) + ".")
+    else:
+        text.append(f"- imagepipe's default ({ours['name']}) is on the Pareto set.")
+    own = [by_name[n] for n in pareto_set(summary, "ravif")]
+    text.append("- ravif's own frontier (ravif settings no other ravif setting dominates): "
+                + ", ".join(f"{s['name']} ({s['cpu_vs_default']:.2f}x, {s['bytes_vs_default']:.2f}x)" for s in own) + ".")
+    pairs = []
+    for speed in range(1, 11):
+        eight, ten = by_name.get(f"ravif speed {speed} 8-bit"), by_name.get(f"ravif speed {speed} 10-bit")
+        if eight and ten and eight["matched"] and ten["matched"]:
+            pairs.append((eight["cpu_vs_default"] / ten["cpu_vs_default"], eight["bytes_vs_default"] / ten["bytes_vs_default"]))
+    if pairs:
+        text.append(f"- 8 vs 10 bit in ravif, same speed ({len(pairs)} speeds): 8-bit takes a median "
+                    f"{statistics.median(t for t, _ in pairs):.2f}x the CPU of 10-bit for "
+                    f"{statistics.median(b for _, b in pairs):.2f}x the bytes.")
+    for line in result["headline"]:
+        text.append(f"- {FAMILY_LABEL[line['family']]}: {line['why']} is **{line['peer']}**: imagepipe's default "
+                    f"takes {line['cpu_ratio']:.2f}x its CPU for {line['bytes_ratio']:.2f}x its bytes"
+                    f" ({line['photos']} photo(s)).")
+    unmatched = [s["name"] for s in summary if not s["matched"]]
+    if unmatched:
+        text.append(f"- Not matched within {TOLERANCE} point on every photo (left out of the Pareto set): "
+                    + ", ".join(unmatched) + ".")
+    slow = [s for s in summary if not s["all_photos"]]
+    if slow:
+        text.append(f"- Measured on the first photo only (over {SLOW_CPU_S_PER_MP} CPU s/MP there, one timing "
+                    "run; their ratios are that photo's): " + ", ".join(s["name"] for s in slow) + ".")
+    return text
 
 
 def markdown(result):
-    lines = ["## AVIF encoder vs peers (matched SSIMULACRA2)", ""]
     env = result["environment"]
+    photos = result["photos"]
+    lines = ["## AVIF encoder frontier (matched SSIMULACRA2)", ""]
     lines += [
-        f"Measured {env['date']} on {env['cpu']} ({env['cores']} cores, {env['machine']}); "
-        f"load average {env['load_before']} before and {env['load_after']} after the run "
-        "(other processes shared the cores, so absolute times are noisy; ratios are from "
-        "interleaved runs, median of " + str(result["repeats"]) + ").",
-        f"Peers: sharp {env['sharp']} (libvips {env['vips']}, libaom {env['aom_in_sharp']}); "
-        f"{env['avifenc']}. ravif via imagepipe-core, rav1e assembly: "
-        f"{', '.join(env['rav1e_asm']) or 'NOT BUILT IN'}.",
-        "Command: `python3 dev/bench/encoders.py` (full), `--smoke` (CI).",
+        f"Measured {env['date']} on {env['cpu']} ({env['cores']} cores, {env['machine']}), niced; load "
+        f"average {env['load_before']} before and {env['load_after']} after; the run took "
+        f"{env['duration_s'] / 60:.0f} min. Other processes shared the cores: CPU seconds (not wall) "
+        f"from interleaved rounds, median of {result['repeats']} per photo, then the median over photos.",
+        f"Photographs: {result.get('photo_source', 'camera photographs at 1600 px')}: "
+        + ", ".join(f"{p['name']} {p['megapixels']:.2f} MP" for p in photos) + ".",
+        f"Encoders: imagepipe-core (ravif {env['ravif'][0]}, rav1e {env['ravif'][1]}, assembly: "
+        f"{', '.join(env['rav1e_asm']) or 'NOT BUILT IN'}); sharp {env['sharp']} (libvips {env['vips']}, libaom "
+        f"{env['aom_in_sharp']}); Pillow {env['pillow']} (libavif {env['libavif_in_pillow']}, libaom "
+        f"{env['aom_in_pillow']}); {env['avifenc']}.",
+        "Command: `nice -n 19 python3 dev/bench/encoders.py` (full, from `dev/bench/bench.sh`), `--smoke` (CI).",
         "",
-        "Method: the target is the SSIMULACRA2 score sharp's defaults (quality 50, effort 4) reach "
-        "on each photo; every other setting's quality knob was searched until its score was within "
-        f"{TOLERANCE} point of it (achieved score shown). Every AVIF is decoded by avifdec and "
-        "scored by the `ssimulacra2` crate. Each encoder is told the thread count and pinned to "
-        "that many cores. s/MP is the encode alone for ravif and sharp (PNG decoded beforehand), "
-        "the whole process for avifenc (which includes its PNG decode); CPU s/MP and peak RSS are "
-        "the whole process's (getrusage), so sharp's include Node.js (~50 MB).",
+        f"Method: the reference is imagepipe's default (ravif speed {DEFAULT_SPEED}, {DEFAULT_DEPTH}-bit, quality "
+        f"{DEFAULT_QUALITY}); its SSIMULACRA2 on each photo is the target, and every other setting's quality "
+        f"knob was searched until its score was within {TOLERANCE} point of it (ravif, sharp and Pillow "
+        "quality, avifenc cq-level). Every AVIF is decoded by avifdec and scored by the `ssimulacra2` "
+        f"crate. Each encoder is told {THREADS} threads and pinned to {THREADS} cores. CPU s/MP is the "
+        "encode alone for ravif, sharp and Pillow (taken in-process after the PNG decode, every thread "
+        "counted), the whole process for avifenc (its PNG read included). Chroma: ravif, sharp and "
+        "avifenc encode 4:4:4, Pillow its default 4:2:0. Ratios are against the reference on the same "
+        "photo; \"x default\" means x imagepipe's default.",
         "",
+        "### Frontier",
+        "",
+        "| encoder | codec (backend) | setting | photos | quality | max score gap | bytes x default | CPU s/MP | CPU x default | Pareto |",
+        "|---|---|---|---:|---|---:|---|---:|---|---|",
     ]
-    for threads in result["threads"]:
-        lines += [f"### {threads} thread(s)" + (" (a Lambda function with ~3.5 GB has 2 vCPUs)" if threads == 2 else ""), ""]
-        lines += ["| photo | encoder | knob | SSIMULACRA2 (target) | bytes | x sharp | s/MP | x sharp | CPU s/MP | peak RSS MB |",
-                  "|---|---|---|---|---|---|---|---|---|---|"]
-        for row in result["rows"]:
-            if row["threads"] != threads:
-                continue
-            s_mp = row["encode_s_per_mp"] if row["encode_s_per_mp"] is not None else row["process_s_per_mp"]
-            basis = "" if row["time_basis"] == "encode" else " (process)"
+    for family in FAMILIES:
+        entries = [s for s in result["summary"] if s["family"] == family]
+        entries.sort(key=lambda s: (s["depth"], s["preset"]) if family == "ravif" else (0, s["preset"]))
+        for s in entries:
+            label = s["name"] + (" (default)" if s["default"] else "")
+            qualities = sorted(s["qualities"])
+            quality = str(qualities[0]) if qualities[0] == qualities[-1] else f"{qualities[0]}-{qualities[-1]}"
+            cpu = f"{s['cpu_s_per_mp']:.2f}" + (" (process)" if s["cpu_basis"] == "process" else "")
             lines.append(
-                f"| {row['photo_mp']} MP | {row['name']} | {row['quality']} | {row['ssimulacra2']:.1f} ({row['target']:.1f}) "
-                f"| {row['bytes']} | {row['bytes_vs_sharp']:.2f} | {fmt(s_mp)}{basis} | {row['time_vs_sharp']:.2f} "
-                f"| {fmt(row['cpu_s_per_mp'])} | {row['peak_rss_mb']:.0f} |")
-        lines.append("")
-    lines += ["### ravif speed/size frontier", "",
-              "![bytes vs encode time per megapixel, per ravif speed, with sharp and avifenc](encoders-frontier.svg)", ""]
-    lines += ["### What this means for the defaults", ""] + recommendation_text(result["rows"], result["threads"])
-    lines += ["", REASONING, ""]
+                f"| {FAMILY_LABEL[family]} | {library(env, family)} | {label} | {s['photos']} | {quality} | "
+                f"{s['max_score_gap']:.2f}{'' if s['matched'] else ' (not matched)'} | "
+                f"{s['bytes_vs_default']:.2f} ({fmt_range(s['bytes_vs_default_range'])}) | {cpu} | "
+                f"{s['cpu_vs_default']:.2f} ({fmt_range(s['cpu_vs_default_range'])}) | {'**yes**' if s['pareto'] else ''} |")
+    lines += ["", "Bytes and CPU columns: median over the photos (range in brackets).", "",
+              "![bytes vs CPU per megapixel, every setting, relative to imagepipe's default](encoders-frontier.svg)", "",
+              "### Who dominates where", ""]
+    lines += recommendation_text(result)
+    lines += ["", READING, ""]
+    lines += ["### Per photo", "",
+              "| photo | setting | quality | SSIMULACRA2 (target) | bytes | x default | CPU s/MP (runs) | x default | peak RSS MB |",
+              "|---|---|---:|---|---:|---:|---|---:|---:|"]
+    for r in result["rows"]:
+        runs = "/".join(f"{x:.2f}" for x in r["cpu_s_per_mp_runs"])
+        lines.append(f"| {r['photo']} | {r['name']} | {r['quality']} | {r['ssimulacra2']:.2f} ({r['target']:.2f}) | "
+                     f"{r['bytes']} | {r['bytes_vs_default']:.2f} | {r['cpu_s_per_mp']:.2f} ({runs}) | "
+                     f"{r['cpu_vs_default']:.2f} | {r['peak_rss_mb']:.0f} |")
+    lines.append("")
     return "\n".join(lines)
 
 
-def frontier_svg(rows, threads):
-    """Bytes (relative to sharp) against s/MP, one polyline of ravif speeds per photo, with
-    sharp and avifenc as points; plain SVG so the benchmark needs no plotting package."""
-    rows = [r for r in rows if r["threads"] == threads]
-    sizes = sorted({r["photo_mp"] for r in rows})
-    colours = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"]
-    width, height, margin = 720, 440, 60
-    xs = [r["encode_s_per_mp"] or r["process_s_per_mp"] for r in rows]
-    ys = [r["bytes_vs_sharp"] for r in rows]
-    x_max = max(xs) * 1.1
-    y_min, y_max = min(ys) * 0.95, max(ys) * 1.05
+# The judgement on top of the computed findings; re-read it against the tables after a run.
+READING = """\
+How to read it: every row is one encoder preset with its quality moved until its score matched
+imagepipe's default on each photo, so its bytes and CPU are what that preset costs for the same
+visual quality; a preset to the left of and below another is better in both. The encode is
+nearly all of the function's CPU, and so of its cost per image.
+
+What it says (the shipped defaults are unchanged; the README has the decision): at matched
+quality, libaom's fast presets (avifenc's and Pillow's high speeds, sharp's low efforts) reach
+about ravif's default bytes for around half of its CPU or less, so ravif's default is dominated
+or nearly so; a little above its CPU, libaom at moderate speeds (Pillow's default) gives clearly
+smaller files. Within ravif, speed 9 at 8 bit is still the knee of its own frontier: speed 10
+saves less CPU than it adds bytes, and slower speeds or 10 bit buy a few per cent to a tenth
+fewer bytes for about three times the CPU or more. So no other ravif speed would be a better
+default; the gap is the encoder, rav1e against libaom. Pillow's presets encode 4:2:0 (its
+default), the others 4:4:4; avifenc's CPU includes its PNG read, which flatters none of the
+others. A second AV1 backend in core (libaom) would be measured here as one more family, with
+its own rows and headline lines (the rows carry the backend)."""
+
+
+def frontier_svg(result):
+    """Bytes against CPU (log scale), both relative to imagepipe's default, every setting;
+    plain SVG so the benchmark needs no plotting package."""
+    summary = [s for s in result["summary"] if s["matched"]]
+    colours = {"ravif": "#1f77b4", "sharp": "#d62728", "pillow": "#2ca02c", "avifenc": "#9467bd"}
+    width, height, margin = 760, 480, 64
+    xs = [math.log10(s["cpu_vs_default"]) for s in summary]
+    ys = [s["bytes_vs_default"] for s in summary]
+    x_min, x_max = math.floor(min(xs) * 2) / 2, math.ceil(max(xs) * 2) / 2
+    y_min, y_max = min(ys) * 0.97, max(ys) * 1.03
 
     def px(x):
-        return margin + x / x_max * (width - 2 * margin)
+        return margin + (math.log10(x) - x_min) / (x_max - x_min) * (width - 2 * margin)
 
     def py(y):
         return height - margin - (y - y_min) / (y_max - y_min) * (height - 2 * margin)
 
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="11">',
            f'<rect width="{width}" height="{height}" fill="white"/>',
-           f'<text x="{width / 2}" y="18" text-anchor="middle" font-size="14">ravif speed frontier at matched SSIMULACRA2, {threads} thread(s)</text>',
+           f'<text x="{width / 2}" y="18" text-anchor="middle" font-size="14">AVIF encoders at matched SSIMULACRA2, '
+           f'{len(result["photos"])} photos at 1600 px, {THREADS} threads (medians)</text>',
            f'<line x1="{margin}" y1="{height - margin}" x2="{width - margin}" y2="{height - margin}" stroke="black"/>',
            f'<line x1="{margin}" y1="{margin}" x2="{margin}" y2="{height - margin}" stroke="black"/>',
-           f'<text x="{width / 2}" y="{height - 20}" text-anchor="middle">encode seconds per megapixel</text>',
-           f'<text x="16" y="{height / 2}" text-anchor="middle" transform="rotate(-90 16 {height / 2})">output bytes / sharp defaults</text>']
+           f'<text x="{width / 2}" y="{height - 20}" text-anchor="middle">encode CPU / imagepipe default (log scale)</text>',
+           f'<text x="16" y="{height / 2}" text-anchor="middle" transform="rotate(-90 16 {height / 2})">output bytes / imagepipe default</text>']
+    tick = x_min
+    while tick <= x_max + 1e-9:
+        for value in (10 ** tick, 2 * 10 ** tick, 5 * 10 ** tick):
+            if x_min <= math.log10(value) <= x_max:
+                out.append(f'<text x="{px(value):.1f}" y="{height - margin + 15}" text-anchor="middle">{value:g}</text>')
+        tick += 1
     for i in range(6):
-        x = x_max * i / 5
-        out.append(f'<text x="{px(x)}" y="{height - margin + 15}" text-anchor="middle">{x:.2f}</text>')
         y = y_min + (y_max - y_min) * i / 5
-        out.append(f'<text x="{margin - 5}" y="{py(y) + 4}" text-anchor="end">{y:.2f}</text>')
-    out.append(f'<line x1="{margin}" y1="{py(1)}" x2="{width - margin}" y2="{py(1)}" stroke="#999" stroke-dasharray="4 3"/>')
-    for index, size in enumerate(sizes):
-        colour = colours[index % len(colours)]
-        for depth, dash in ((10, ""), (8, ' stroke-dasharray="5 3"')):
-            line = sorted((r for r in rows if r["photo_mp"] == size and r["encoder"] == "ravif" and r["depth"] == depth),
-                          key=lambda r: r["speed"])
-            points = " ".join(f"{px(r['encode_s_per_mp']):.1f},{py(r['bytes_vs_sharp']):.1f}" for r in line)
-            out.append(f'<polyline points="{points}" fill="none" stroke="{colour}"{dash}/>')
-        ravif = [r for r in rows if r["photo_mp"] == size and r["encoder"] == "ravif"]
-        for r in ravif:
-            out.append(f'<circle cx="{px(r["encode_s_per_mp"]):.1f}" cy="{py(r["bytes_vs_sharp"]):.1f}" r="3" fill="{colour}"/>')
-            out.append(f'<text x="{px(r["encode_s_per_mp"]) + 4:.1f}" y="{py(r["bytes_vs_sharp"]) - 4:.1f}" fill="{colour}">s{r["speed"]}{"/8b" if r["depth"] == 8 else ""}</text>')
-        for r in rows:
-            if r["photo_mp"] != size or r["encoder"] == "ravif":
-                continue
-            x = px(r["encode_s_per_mp"] or r["process_s_per_mp"])
-            marker = "&#9632;" if r["encoder"] == "sharp" else "&#9650;"
-            out.append(f'<text x="{x:.1f}" y="{py(r["bytes_vs_sharp"]) + 4:.1f}" text-anchor="middle" fill="{colour}" font-size="13">{marker}</text>')
-        out.append(f'<text x="{width - margin - 190}" y="{margin + 15 * index}" fill="{colour}">ravif {size} MP (solid 10-bit, dashed 8-bit)</text>')
-    out.append(f'<text x="{width - margin - 190}" y="{margin + 15 * len(sizes)}">&#9632; sharp  &#9650; avifenc aom</text>')
+        out.append(f'<text x="{margin - 5}" y="{py(y) + 4:.1f}" text-anchor="end">{y:.2f}</text>')
+    out.append(f'<line x1="{margin}" y1="{py(1):.1f}" x2="{width - margin}" y2="{py(1):.1f}" stroke="#999" stroke-dasharray="4 3"/>')
+    out.append(f'<line x1="{px(1):.1f}" y1="{margin}" x2="{px(1):.1f}" y2="{height - margin}" stroke="#999" stroke-dasharray="4 3"/>')
+    pareto = [s for s in summary if s["pareto"]]
+    points = " ".join(f"{px(s['cpu_vs_default']):.1f},{py(s['bytes_vs_default']):.1f}" for s in pareto)
+    out.append(f'<polyline points="{points}" fill="none" stroke="#bbb" stroke-width="6" stroke-linejoin="round"/>')
+    for index, family in enumerate(FAMILIES):
+        colour = colours[family]
+        for depth, dash in ((8, ""), (10, ' stroke-dasharray="5 3"')):
+            line = sorted((s for s in summary if s["family"] == family and s["depth"] == depth), key=lambda s: s["preset"])
+            if len(line) > 1:
+                points = " ".join(f"{px(s['cpu_vs_default']):.1f},{py(s['bytes_vs_default']):.1f}" for s in line)
+                out.append(f'<polyline points="{points}" fill="none" stroke="{colour}"{dash}/>')
+        for s in (s for s in summary if s["family"] == family):
+            x, y = px(s["cpu_vs_default"]), py(s["bytes_vs_default"])
+            out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{4 if s["default"] else 2.5}" fill="{colour}"/>')
+            tag = {"ravif": "s", "sharp": "e", "pillow": "s", "avifenc": "s"}[family] + str(s["preset"])
+            out.append(f'<text x="{x + 4:.1f}" y="{y - 4:.1f}" fill="{colour}" font-size="9">{tag}</text>')
+        out.append(f'<text x="{width - margin - 230}" y="{margin + 14 * index}" fill="{colour}">{FAMILY_LABEL[family]}'
+                   f'{" (solid 8-bit, dashed 10-bit)" if family == "ravif" else ""}</text>')
+    out.append(f'<text x="{width - margin - 230}" y="{margin + 14 * len(FAMILIES)}" fill="#888">grey band: Pareto set; big dots: defaults</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
 
-def pick(rows, photo, threads, encoder, speed=None, depth=None):
-    for row in rows:
-        if (row["photo_mp"], row["threads"], row["encoder"]) == (photo, threads, encoder) and \
-                (speed is None or row["speed"] == speed) and (depth is None or row["depth"] == depth):
-            return row
-    return None
-
-
-def recommendation_text(rows, threads_list):
-    """Findings computed from the rows, so the text cannot drift from the tables."""
-    text = []
-    for threads in threads_list:
-        best, no_larger = recommend(rows, threads)
-        picked = [r for r in rows if r["name"] == best and r["threads"] == threads]
-        summary = ", ".join(f"{r['photo_mp']} MP: quality {r['quality']}, {r['time_vs_sharp']:.2f}x sharp's time, "
-                            f"{r['bytes_vs_sharp']:.2f}x its bytes" for r in picked)
-        if no_larger:
-            text.append(f"- {threads} thread(s): the fastest ravif setting whose output is no larger than sharp's "
-                        f"on every photo is **{best}** ({summary}).")
-        else:
-            text.append(f"- {threads} thread(s): no ravif setting matched sharp's size on every photo; the fastest "
-                        f"is **{best}** ({summary}).")
-    photos = sorted({r["photo_mp"] for r in rows})
-    top = max(threads_list)
-    default = [pick(rows, p, top, "ravif", DEFAULT_SPEED, DEFAULT_DEPTH) for p in photos]
-    default = [r for r in default if r]
-    if default:
-        text.append(
-            f"- The default (speed {DEFAULT_SPEED}, {DEFAULT_DEPTH}-bit) at {top} thread(s): "
-            + "; ".join(f"{r['photo_mp']} MP: matched at quality {r['quality']}, {r['time_vs_sharp']:.2f}x sharp's "
-                        f"encode time, {r['bytes_vs_sharp']:.2f}x its bytes, {r['peak_rss_mb']:.0f} MB peak RSS "
-                        f"vs sharp's {pick(rows, r['photo_mp'], top, 'sharp')['peak_rss_mb']:.0f} MB"
-                        for r in default) + ".")
-    depth_pairs = []
-    for photo in photos:
-        for threads in threads_list:
-            for speed in range(1, 11):
-                eight = pick(rows, photo, threads, "ravif", speed, 8)
-                ten = pick(rows, photo, threads, "ravif", speed, 10)
-                if eight and ten:
-                    depth_pairs.append((eight["encode_s_per_mp"] / ten["encode_s_per_mp"], eight["bytes"] / ten["bytes"]))
-    if depth_pairs:
-        text.append(
-            f"- 8 vs 10 bit, same speed, both matched ({len(depth_pairs)} pairs): 8-bit takes a median "
-            f"{statistics.median(t for t, _ in depth_pairs):.2f}x the time of 10-bit for "
-            f"{statistics.median(b for _, b in depth_pairs):.2f}x the bytes.")
-    scaling = []
-    for photo in photos:
-        for name in sorted({r["name"] for r in rows if r["photo_mp"] == photo}):
-            one = next((r for r in rows if (r["photo_mp"], r["name"], r["threads"]) == (photo, name, 1)), None)
-            two = next((r for r in rows if (r["photo_mp"], r["name"], r["threads"]) == (photo, name, 2)), None)
-            if one and two:
-                s1 = one["encode_s_per_mp"] or one["process_s_per_mp"]
-                s2 = two["encode_s_per_mp"] or two["process_s_per_mp"]
-                if one["encoder"] == "sharp" or (one["speed"], one["depth"]) == (DEFAULT_SPEED, DEFAULT_DEPTH):
-                    scaling.append(f"{name} at {photo} MP {s1 / s2:.2f}x")
-    if scaling:
-        text.append("- Wall-time speed-up from 1 to 2 threads (see the note on load below): "
-                    + "; ".join(scaling) + ".")
-    return text
+def write_outputs(result, out):
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "encoders.json").write_text(json.dumps(result, indent=1) + "\n")
+    (out / "encoders.md").write_text(markdown(result))
+    (out / "encoders-frontier.svg").write_text(frontier_svg(result))
+    log(f"wrote {out}/encoders.{{json,md}} and encoders-frontier.svg")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path)
     parser.add_argument("--smoke", action="store_true")
+    parser.add_argument("--photos", type=int, default=3)
     parser.add_argument("--repeats", type=int)
     parser.add_argument("--render", type=Path, metavar="JSON",
                         help="only rewrite encoders.md and the SVG in --out from a results JSON")
     args = parser.parse_args()
     if args.render:
+        # The findings are recomputed from the rows, so a change of the report code applies.
         result = json.loads(args.render.read_text())
-        out = args.out or ROOT / "docs" / "bench"
-        (out / "encoders.md").write_text(markdown(result))
-        (out / "encoders-frontier.svg").write_text(frontier_svg(result["rows"], max(result["threads"])))
+        result.setdefault("photo_source", f"{len(result['photos'])} camera photographs (Debian "
+                          "mate-backgrounds, nature) resized to fit the display rendition, 1600 x 1600")
+        result["summary"] = summarise(result["rows"], len(result["photos"]))
+        result["headline"] = headline(result["summary"])
+        result["findings"] = recommendation_text(result)
+        write_outputs(result, args.out or ROOT / "docs" / "bench")
         return
     if args.out is None and not args.smoke:
         args.out = ROOT / "docs" / "bench"
-    repeats = args.repeats or (1 if args.smoke else 3)
-    sizes = [0.3] if args.smoke else [0.3, 2, 12]
-    cores = len(os.sched_getaffinity(0))
-    threads_list = sorted({t for size in sizes for t in threads_for(size, args.smoke, cores)})
-    if not threads_list:
-        die("no usable core count")
+    repeats = args.repeats or (1 if args.smoke else 2)
+    if len(os.sched_getaffinity(0)) < THREADS:
+        die(f"needs {THREADS} cores")
 
     started = time.time()
     load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    avifenc_version = require_avif_tools()
+    avifenc_version, avifenc_aom = require_avif_tools()
     node_modules, sharp_versions = install_sharp()
-    bench, asm = build_bench()
+    pillow_env, pillow_versions = install_pillow()
+    bench, asm, ravif_versions = build_bench()
     if platform.machine() in ("x86_64", "AMD64") and "nasm_x86_64" not in asm:
         die("rav1e was built without its x86_64 assembly (cfg nasm_x86_64): install nasm and rebuild")
     if platform.machine() in ("aarch64", "arm64") and "asm_neon" not in asm:
         die("rav1e was built without its NEON assembly (cfg asm_neon)")
-    paths = photos(sizes)
+    directory = Path(subprocess.run([sys.executable, str(HERE / "photos.py")], capture_output=True, text=True,
+                                    check=True).stdout.strip().splitlines()[-1])
+    if args.smoke:
+        paths = [directory / "photo-0.3mp.png"]
+    else:
+        names = photo_set.rendition_names()
+        if not 1 <= args.photos <= len(names):
+            die(f"--photos must be 1-{len(names)}")
+        paths = [directory / name for name in names[:args.photos]]
+    for path in paths:
+        if not path.is_file():
+            die(f"{path} missing after photos.py")
 
-    rows = []
-    failures = []
+    grid = settings_grid(args.smoke)
+    versions = {"sharp": sharp_versions, "pillow": pillow_versions, "avifenc": (avifenc_version, avifenc_aom),
+                "ravif": ravif_versions, "asm": asm}
+    rows, slow, guesses = [], set(), {}
     with tempfile.TemporaryDirectory(prefix="encoders-") as work:
-        runner = Runner(bench, node_modules, Path(work))
-        guesses = {}
-        for size in sizes:
+        runner = Runner(bench, node_modules, pillow_env, Path(work))
+        for index, path in enumerate(paths):
             try:
-                threads = threads_for(size, args.smoke, cores)
-                rows += run_photo(runner, size, paths[size], threads, repeats, args.smoke, guesses)
-            except (RuntimeError, subprocess.CalledProcessError, ValueError) as error:
-                failures.append(f"{size} MP: {error}")
-                log(f"FAILED {size} MP: {error}")
-    if failures:
-        die("encoder failures:\n  " + "\n  ".join(failures))
-    expected = {(size, t, s["name"]) for size in sizes for t in threads_for(size, args.smoke, cores)
-                for s in settings_for(size, args.smoke)}
-    got = {(r["photo_mp"], r["threads"], r["name"]) for r in rows if r["ssimulacra2"] is not None}
-    if expected != got:
-        die(f"missing results: {sorted(expected - got)}")
-    unmatched = [f"{r['photo_mp']} MP {r['threads']}t {r['name']}: {r['ssimulacra2']} vs {r['target']}"
-                 for r in rows if not math.isfinite(r["ssimulacra2"]) or abs(r["ssimulacra2"] - r["target"]) > 2 * TOLERANCE]
-    if unmatched:
-        # A search that cannot reach the target means the comparison is not at matched quality.
+                rows += run_photo(runner, path, grid, repeats, slow, index == 0, guesses)
+            except (RuntimeError, subprocess.CalledProcessError, ValueError, KeyError) as error:
+                die(f"{path.name}: {error}")
+            done = paths[:index + 1]
+            expected = {(p.stem.removeprefix("rendition-"), s["name"]) for i, p in enumerate(done)
+                        for s in [reference_setting()] + grid if i == 0 or s["name"] not in slow}
+            got = {(r["photo"], r["name"]) for r in rows if math.isfinite(r["ssimulacra2"])}
+            if expected != got:
+                die(f"missing results: {sorted(expected - got)}")
+            result = assemble(rows, done, slow, repeats, versions, load_before, started, args.smoke)
+            if args.out:
+                write_outputs(result, args.out)
+    unmatched = [f"{r['photo']} {r['name']}: {r['ssimulacra2']} vs {r['target']}" for r in rows if not r["matched"]]
+    if unmatched and args.smoke:
         die("scores not matched to the target:\n  " + "\n  ".join(unmatched))
-    rows = with_ratios(rows)
+    for s in result["summary"]:
+        print(f"{s['name']:<24} photos {s['photos']}  bytes x{s['bytes_vs_default']:.2f}  CPU x{s['cpu_vs_default']:.2f} "
+              f"({s['cpu_s_per_mp']:.3f} s/MP){'  PARETO' if s['pareto'] else ''}{'' if s['matched'] else '  NOT MATCHED'}")
+    print("\n".join(result["findings"]))
+    log(f"done in {time.time() - started:.0f} s")
 
+
+def assemble(rows, paths, slow, repeats, versions, load_before, started, smoke):
+    rows = with_ratios([dict(row) for row in rows])
+    sharp_versions, pillow_versions = versions["sharp"], versions["pillow"]
+    avifenc_version, avifenc_aom = versions["avifenc"]
     cpu = "unknown CPU"
     try:
         cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                    if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
+    summary = summarise(rows, len(paths))
     result = {
         "environment": {
             "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "cpu": cpu, "cores": len(os.sched_getaffinity(0)), "machine": platform.machine(),
             "load_before": load_before, "load_after": " ".join(f"{x:.2f}" for x in os.getloadavg()),
             "sharp": sharp_versions.get("sharp"), "vips": sharp_versions.get("vips"),
-            "aom_in_sharp": sharp_versions.get("aom"), "avifenc": avifenc_version, "rav1e_asm": asm,
-            "duration_s": round(time.time() - started),
+            "aom_in_sharp": sharp_versions.get("aom"), "pillow": pillow_versions["pillow"],
+            "libavif_in_pillow": pillow_versions["libavif"], "aom_in_pillow": pillow_versions["aom"],
+            "avifenc": avifenc_version, "aom_in_avifenc": avifenc_aom, "ravif": list(versions["ravif"]),
+            "rav1e_asm": versions["asm"], "duration_s": round(time.time() - started),
         },
-        "repeats": repeats, "threads": threads_list, "tolerance": TOLERANCE, "rows": rows,
+        "repeats": repeats, "threads": THREADS, "tolerance": TOLERANCE,
+        "reference": {"name": reference_setting()["name"], "quality": DEFAULT_QUALITY},
+        "photos": [{"name": p.stem.removeprefix("rendition-"), "megapixels": round(png_megapixels(p), 3)} for p in paths],
+        "slow": sorted(slow), "rows": rows, "summary": summary,
+        "photo_source": SMOKE_PHOTO_SOURCE if smoke else
+        f"{len(paths)} camera photographs (Debian mate-backgrounds, nature) resized to fit the display rendition, 1600 x 1600",
     }
-    result["recommendation"] = {"text": recommendation_text(rows, threads_list)}
-
-    for row in rows:
-        s_mp = row["encode_s_per_mp"] if row["encode_s_per_mp"] is not None else row["process_s_per_mp"]
-        print(f"{row['photo_mp']:>4} MP {row['threads']}t {row['name']:<32} q={row['quality']:<4} "
-              f"score {row['ssimulacra2']:6.2f}/{row['target']:6.2f}  bytes x{row['bytes_vs_sharp']:.2f}  "
-              f"time x{row['time_vs_sharp']:.2f} ({s_mp:.3f} s/MP)  rss {row['peak_rss_mb']:.0f} MB")
-    print("\n".join(result["recommendation"]["text"]))
-    if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "encoders.json").write_text(json.dumps(result, indent=1) + "\n")
-        (args.out / "encoders.md").write_text(markdown(result))
-        (args.out / "encoders-frontier.svg").write_text(frontier_svg(rows, max(threads_list)))
-        log(f"wrote {args.out}/encoders.{{json,md}} and encoders-frontier.svg")
-    log(f"done in {time.time() - started:.0f} s")
+    result["headline"] = headline(summary)
+    result["findings"] = recommendation_text(result)
+    return result
 
 
 if __name__ == "__main__":

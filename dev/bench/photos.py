@@ -8,6 +8,9 @@ the size the benchmarks name, so every encoder starts from the same pixels.
                (GPL-2+, "blackcombwhistler07")
   photo-12mp   Debian mate-backgrounds abstract/Elephants_5640x3172.jpg, a camera photograph of a
                painting on canvas (GPL-2+, Wyng Stancikaite), centre crop 4000 x 3000
+  rendition-*  the encoder frontier's set (encoders.py): Debian mate-backgrounds' nature camera
+               photographs (GPL-2+) RainDrops, Blinds, Storm, Wood and Dune, resized (Lanczos)
+               to fit the function's default display rendition, 1600 x 1600, as the encoder sees them
 
 Usage: photos.py [--dir DIR]    prints DIR; DIR defaults to ~/.cache/imagepipe-bench/photos
 Needs Pillow, pip (PyPI) and apt-get (Debian's archive, `apt-get download` needs no root).
@@ -24,6 +27,9 @@ from pathlib import Path
 
 SKIMAGE = "scikit-image==0.25.2"
 MATE_PACKAGE = "mate-backgrounds"
+# In the order the encoder benchmark takes them (it may use only the first few).
+RENDITION_PHOTOS = ["RainDrops", "Blinds", "Storm", "Wood", "Dune"]
+RENDITION_BOX = (1600, 1600)
 
 
 def die(message):
@@ -53,6 +59,10 @@ def mate_files(work, names):
     return {name: (base / name).read_bytes() for name in names}
 
 
+def rendition_names():
+    return [f"rendition-{name}.png" for name in RENDITION_PHOTOS]
+
+
 def centre_crop(image, width, height):
     left = (image.width - width) // 2
     top = (image.height - height) // 2
@@ -63,7 +73,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dir", type=Path, default=Path.home() / ".cache/imagepipe-bench/photos")
     out = parser.parse_args().dir
-    wanted = ["photo-0.3mp.png", "photo-2mp.png", "photo-12mp.png"]
+    wanted = ["photo-0.3mp.png", "photo-2mp.png", "photo-12mp.png"] + rendition_names()
     if all((out / name).is_file() for name in wanted):
         print(out)
         return
@@ -75,16 +85,21 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
-        mate = mate_files(work, ["nature/RainDrops.jpg", "abstract/Elephants_5640x3172.jpg"])
+        mate = mate_files(work, ["nature/RainDrops.jpg", "abstract/Elephants_5640x3172.jpg"]
+                          + [f"nature/{name}.jpg" for name in RENDITION_PHOTOS])
         sources = {
             "photo-0.3mp.png": (skimage_file(work, "astronaut.png"), None),
             "photo-2mp.png": (mate["nature/RainDrops.jpg"], None),
             "photo-12mp.png": (mate["abstract/Elephants_5640x3172.jpg"], (4000, 3000)),
         }
-        for name, (data, crop) in sources.items():
+        for name in RENDITION_PHOTOS:
+            sources[f"rendition-{name}.png"] = (mate[f"nature/{name}.jpg"], RENDITION_BOX)
+        for name, (data, box) in sources.items():
             image = ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("RGB")
-            if crop:
-                image = centre_crop(image, *crop)
+            if name.startswith("rendition-"):
+                image.thumbnail(box, Image.Resampling.LANCZOS, reducing_gap=None)
+            elif box:
+                image = centre_crop(image, *box)
             partial = out / f".{name}.partial"
             image.save(partial, format="PNG")
             os.replace(partial, out / name)

@@ -4,6 +4,7 @@ use std::time::Instant;
 use anyhow::Context;
 use imagepipe_core::avif::{EncoderSettings, Limits, OutputBitDepth, decode};
 
+use crate::cpu_time::process_cpu_s;
 use crate::read_raw;
 
 #[derive(clap::Args)]
@@ -36,14 +37,17 @@ pub fn run(args: &Args) -> anyhow::Result<serde_json::Value> {
         threads: (args.threads > 0).then_some(args.threads),
         ..EncoderSettings::default()
     };
+    let cpu_before = process_cpu_s();
     let started = Instant::now();
     let avif = settings.encode(pixels)?;
     let encode_s = started.elapsed().as_secs_f64();
+    let encode_cpu_s = process_cpu_s() - cpu_before;
     std::fs::write(&args.output, &avif)
         .with_context(|| format!("writing {}", args.output.display()))?;
     let (width, height) = pixels.dimensions();
     Ok(serde_json::json!({
         "encode_s": encode_s,
+        "encode_cpu_s": encode_cpu_s,
         "bytes": avif.len(),
         "width": width,
         "height": height,

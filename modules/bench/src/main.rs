@@ -3,6 +3,7 @@
 //! (peak RSS and CPU time then come from the kernel, the same way for every peer).
 #![forbid(unsafe_code)]
 
+mod cpu_time;
 mod encode;
 mod pipeline;
 mod score;
