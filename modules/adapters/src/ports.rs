@@ -39,7 +39,7 @@ impl std::fmt::Display for ObjectLocation {
     }
 }
 
-/// What a store knows about an object without reading it.
+/// What a store knows about an object besides its bytes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ObjectMeta {
     pub size: u64,
@@ -67,11 +67,6 @@ pub struct PutObject {
 /// Methods return `Send` futures so handlers can run on a multi-threaded runtime; implement
 /// them with `async fn`.
 pub trait ObjectStore: Send + Sync {
-    fn head(
-        &self,
-        location: &ObjectLocation,
-    ) -> impl Future<Output = Result<ObjectMeta, StoreError>> + Send;
-
     /// Reads the whole object, refusing ([`StoreError::TooLarge`]) one over `max_bytes` before
     /// reading its body where the store can tell, and never holding more than `max_bytes`.
     fn get(

@@ -238,20 +238,6 @@ async fn s3_a_body_that_stalls_trips_the_idle_bound() {
 }
 
 #[tokio::test]
-async fn s3_head_of_a_missing_object_is_not_found() {
-    // HEAD responses have no body, so only the status says what happened.
-    let rule = mock!(aws_sdk_s3::Client::head_object)
-        .sequence()
-        .http_response(|| response(404, ""))
-        .build();
-    let error = s3_store(&rule)
-        .head(&location())
-        .await
-        .expect_err("missing");
-    assert!(matches!(error, StoreError::NotFound { .. }), "{error}");
-}
-
-#[tokio::test]
 async fn s3_objects_over_the_limit_are_refused_by_length_or_while_streaming() {
     let declared = mock!(aws_sdk_s3::Client::get_object).then_output(|| {
         GetObjectOutput::builder()

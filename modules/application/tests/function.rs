@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use imagepipe_adapters::{
-    JsonLinesRecordStore, LocalObjectStore, ObjectLocation, ObjectMeta, ObjectStore, PutObject,
-    StoreError, StoredObject,
+    JsonLinesRecordStore, LocalObjectStore, ObjectLocation, ObjectStore, PutObject, StoreError,
+    StoredObject,
 };
 use imagepipe_application::{ANSWER_RESERVE, Function, FunctionError, Pipeline};
 use imagepipe_core::{
@@ -48,10 +48,6 @@ struct FaultyObjects {
 }
 
 impl ObjectStore for FaultyObjects {
-    async fn head(&self, location: &ObjectLocation) -> Result<ObjectMeta, StoreError> {
-        self.local.head(location).await
-    }
-
     async fn get(
         &self,
         location: &ObjectLocation,
