@@ -121,12 +121,14 @@
                     (craneLib.fileset.commonCargoSources ./.)
                     ./dev/ci/check-core-pure.sh
                     ./dev/ci/check-extension-standalone.sh
+                    ./dev/ci/check-local-sdk-free.sh
+                    ./.cargo/config.toml
                   ];
                 };
                 pnameSuffix = "-dependency-rules";
                 cargoArtifacts = null;
                 doInstallCargoArtifacts = false;
-                buildPhaseCargoCommand = "bash dev/ci/check-core-pure.sh && bash dev/ci/check-extension-standalone.sh";
+                buildPhaseCargoCommand = "bash dev/ci/check-core-pure.sh && bash dev/ci/check-extension-standalone.sh && bash dev/ci/check-local-sdk-free.sh";
               }
             );
           };

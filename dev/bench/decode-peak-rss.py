@@ -94,7 +94,7 @@ def main():
     parser.add_argument("--local-job", default=f"{target}/release/imagepipe-local")
     args = parser.parse_args()
     if not os.access(args.local_job, os.X_OK):
-        fail(f"{args.local_job} is not an executable (build it: cargo build --release -p imagepipe-application --bin imagepipe-local)")
+        fail(f"{args.local_job} is not an executable (build it: cargo build --release -p imagepipe-application --no-default-features --bin imagepipe-local)")
     memory_mb = function_memory_mb()
     with tempfile.TemporaryDirectory(prefix="decode-peak-rss-") as work:
         os.makedirs(f"{work}/in")

@@ -238,7 +238,7 @@ def main():
     parser.add_argument("--work", help="keep inputs and outputs here (default: a temp dir)")
     args = parser.parse_args()
     if not os.access(args.local_job, os.X_OK):
-        fail(f"{args.local_job} is not an executable (build it: cargo build --release -p imagepipe-application --bin imagepipe-local)")
+        fail(f"{args.local_job} is not an executable (build it: cargo build --release -p imagepipe-application --no-default-features --bin imagepipe-local)")
     ensure_tools()
     if args.work:
         shutil.rmtree(args.work, ignore_errors=True)

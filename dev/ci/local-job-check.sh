@@ -7,11 +7,13 @@ cd "$(dirname "$0")/../.."
 command -v cargo >/dev/null || { echo "local-job-check: cargo not found" >&2; exit 1; }
 target_dir=${CARGO_TARGET_DIR:-target}
 
-cargo build --release --locked -p imagepipe-application --bin imagepipe-local
+# What the `cargo local` alias (.cargo/config.toml) builds, with the lock file enforced; then
+# README command 1 itself, which finds it built.
+cargo build --release --locked -p imagepipe-application --no-default-features --bin imagepipe-local
 local_job=$target_dir/release/imagepipe-local
 
 rm -rf "$target_dir/ci-local-job" "$target_dir/ci-local-job-hostile"
-"$local_job" samples/images --output "$target_dir/ci-local-job"
+cargo local samples/images --output "$target_dir/ci-local-job"
 dev/ci/verify-avif.sh "$target_dir/ci-local-job"
 
 set +e

@@ -313,7 +313,7 @@ class BuildsPlanned(unittest.TestCase):
             name
             for name in workspace_files()
             if not name.startswith(("infra/", "target/"))
-            and (name.endswith(".rs") or name.endswith("/Cargo.toml") or name in {"Cargo.toml", "Cargo.lock", "rust-toolchain.toml"})
+            and (name.endswith(".rs") or name.endswith("/Cargo.toml") or name in {"Cargo.toml", "Cargo.lock", "rust-toolchain.toml", ".cargo/config.toml"})
         )
         self.assertEqual(files, expected, "the hash must cover every Rust source and manifest of the checkout")
         self.assertFalse([f for f in files if f.startswith(("infra/", "target/")) or f.endswith(".md")])

@@ -52,10 +52,6 @@ impl DynamoRecordStore {
         }
     }
 
-    pub fn table(&self) -> &str {
-        &self.table
-    }
-
     fn what(&self, object_id: &str) -> String {
         format!("record {object_id} in table {}", self.table)
     }

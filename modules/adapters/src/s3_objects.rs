@@ -6,6 +6,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use tokio::time::Instant;
 
 use crate::error::StoreError;
+use crate::etag::bare_etag;
 use crate::ports::{ObjectLocation, ObjectMeta, ObjectStore, PutObject, StoredObject};
 use crate::sdk_error::store_error;
 
@@ -43,12 +44,6 @@ impl S3ObjectStore {
     }
 }
 
-/// S3 quotes ETags in responses (`"abc"`) but not in event notifications (`abc`); records and
-/// output keys use the unquoted form whichever way the identity was learnt.
-fn unquoted(etag: Option<String>) -> Option<String> {
-    etag.map(|e| e.trim_matches('"').to_owned())
-}
-
 /// The limit the next wait for a body chunk runs into first: the idle limit from now, or what is
 /// left of the whole body's, with a phrase saying which ran out.
 fn next_limit(
@@ -80,7 +75,7 @@ impl ObjectStore for S3ObjectStore {
             .map_err(|e| store_error("HeadObject", &what, e))?;
         Ok(ObjectMeta {
             size: non_negative(output.content_length).unwrap_or(0),
-            etag: unquoted(output.e_tag),
+            etag: output.e_tag.as_deref().and_then(bare_etag),
             version_id: output.version_id,
             content_type: output.content_type,
         })
@@ -144,7 +139,7 @@ impl ObjectStore for S3ObjectStore {
         Ok(StoredObject {
             meta: ObjectMeta {
                 size: bytes.len() as u64,
-                etag: unquoted(output.e_tag),
+                etag: output.e_tag.as_deref().and_then(bare_etag),
                 version_id: output.version_id,
                 content_type: output.content_type,
             },

@@ -8,6 +8,7 @@
 
 use std::borrow::Cow;
 
+use imagepipe_adapters::bare_etag;
 use imagepipe_core::ObjectIdentity;
 use percent_encoding::percent_decode_str;
 use serde::Deserialize;
@@ -123,12 +124,7 @@ impl S3Record {
         let object = &self.s3.object;
         let key = decode_key(&object.key)?;
         let mut identity = ObjectIdentity::new(&self.s3.bucket.name, key, object.size.unwrap_or(0));
-        // Real S3 sends the ETag bare, moto quoted as in HTTP headers: records keep it bare.
-        identity.etag = object
-            .e_tag
-            .as_deref()
-            .map(|e| e.trim_matches('"').to_owned())
-            .filter(|e| !e.is_empty());
+        identity.etag = object.e_tag.as_deref().and_then(bare_etag);
         identity.version_id = object.version_id.clone().filter(|v| !v.is_empty());
         identity.sequencer = object.sequencer.clone().filter(|s| !s.is_empty());
         Ok(identity)

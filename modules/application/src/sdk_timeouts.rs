@@ -14,6 +14,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+#[cfg(feature = "aws")]
 use aws_config::timeout::TimeoutConfig;
 use imagepipe_core::{ConfigError, millis_var};
 
@@ -70,6 +71,7 @@ impl SdkTimeouts {
         Ok(timeouts)
     }
 
+    #[cfg(feature = "aws")]
     pub fn timeout_config(&self) -> TimeoutConfig {
         TimeoutConfig::builder()
             .connect_timeout(self.connect)
@@ -101,6 +103,7 @@ mod tests {
     use super::*;
     use crate::function_config::tests::vars;
 
+    #[cfg(feature = "aws")]
     #[test]
     fn defaults_bound_every_attempt_and_operation() {
         let timeouts = SdkTimeouts::from_vars(&BTreeMap::new()).expect("defaults are valid");
@@ -122,13 +125,24 @@ mod tests {
             (VAR_SDK_CONNECT_TIMEOUT_MS, "500"),
         ]))
         .expect("valid");
-        let config = timeouts.timeout_config();
         assert_eq!(
-            config.operation_attempt_timeout(),
-            Some(Duration::from_millis(1500))
+            timeouts,
+            SdkTimeouts {
+                attempt: Duration::from_millis(1500),
+                operation: Duration::from_secs(6),
+                connect: Duration::from_millis(500),
+            }
         );
-        assert_eq!(config.operation_timeout(), Some(Duration::from_secs(6)));
-        assert_eq!(config.connect_timeout(), Some(Duration::from_millis(500)));
+        #[cfg(feature = "aws")]
+        {
+            let config = timeouts.timeout_config();
+            assert_eq!(
+                config.operation_attempt_timeout(),
+                Some(Duration::from_millis(1500))
+            );
+            assert_eq!(config.operation_timeout(), Some(Duration::from_secs(6)));
+            assert_eq!(config.connect_timeout(), Some(Duration::from_millis(500)));
+        }
     }
 
     #[test]
