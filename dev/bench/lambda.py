@@ -628,7 +628,9 @@ def markdown(results):
               "`function-no-trust-roots-diagnostic` loads no root at all (an empty `SSL_CERT_FILE`; it could "
               "not connect to AWS): its distance to the as-deployed row is all the trust roots cost, the most "
               "that compiling them in (which still parses them: the SDK's `TrustStore` takes PEM) or loading "
-              "them later could save. "
+              "them later could save; `-no-warm-up-diagnostic` also leaves out the warm-up, so what remains over "
+              "the floor is configuration, building the SDK clients and the graceful-shutdown hook's extension "
+              "registration (a Runtime API round trip the floor does not make). "
               "Cold-start medians move by a millisecond or more between runs on these shared cores.", ""]
     fw = r.get("first_versus_warm")
     if fw:
@@ -779,6 +781,7 @@ def main():
     parser.add_argument("--smoke", action="store_true")
     parser.add_argument("--cold-runs", type=int)
     parser.add_argument("--rounds", type=int)
+    parser.add_argument("--tls-runs", type=int, help="fresh processes per first-versus-warm variant")
     parser.add_argument("--no-zips", action="store_true")
     parser.add_argument("--zips-prebuilt", action="store_true",
                         help="report the zips dev/ci/lambda-zips.sh left in $CARGO_TARGET_DIR/dist "
@@ -870,6 +873,10 @@ def main():
         empty_bundle = Path(work) / "empty-bundle.pem"
         empty_bundle.write_text("")
         variants["function-no-trust-roots-diagnostic"] = (function_argv, dict(base, SSL_CERT_FILE=str(empty_bundle)))
+        # What is left without roots and without the warm-up: configuration, SDK clients, the
+        # graceful-shutdown hook's extension registration (one Runtime API round trip).
+        variants["function-no-trust-roots-no-warm-up-diagnostic"] = (function_argv, dict(
+            base, SSL_CERT_FILE=str(empty_bundle), IMAGEPIPE_WARM_CONNECTIONS="false"))
         if "function-jitter-entropy" in binaries:
             variants["function-al2023-as-deployed-jitter-entropy-build"] = (
                 [str(binaries["function-jitter-entropy"])],
@@ -904,6 +911,7 @@ def main():
         if python_argv:
             fw_variants["python-pillow, event waiting"] = (python_argv, tls_env, 0.0)
         fw_runs, fw_warm = (2, 1) if smoke else (5, 3)
+        fw_runs = args.tls_runs or fw_runs
         fw = first_versus_warm(stub, uploads, fw_variants, fw_runs, fw_warm, work)
         reading = warm_up_reading(fw)
         results["first_versus_warm"] = {"runs": fw_runs, "warm_invocations": fw_warm, "variants": fw,

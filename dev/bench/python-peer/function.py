@@ -99,9 +99,11 @@ def process(record):
 
 
 def main():
-    host = os.environ["AWS_LAMBDA_RUNTIME_API"].removeprefix("http://").removeprefix("https://")
+    # host:port as Lambda sets it; emulators may add a path prefix (cargo lambda watch: /.rt).
+    address = os.environ["AWS_LAMBDA_RUNTIME_API"].removeprefix("http://").removeprefix("https://")
+    host, _, prefix = address.partition("/")
     api = http.client.HTTPConnection(host, timeout=None)
-    base = "/2018-06-01/runtime"
+    base = f"/{prefix}/2018-06-01/runtime" if prefix else "/2018-06-01/runtime"
 
     def post(path, payload):
         api.request("POST", f"{base}{path}", body=json.dumps(payload).encode(),
