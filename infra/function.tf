@@ -15,6 +15,10 @@ locals {
     IMAGEPIPE_METRICS_NAMESPACE  = var.metrics_namespace
     IMAGEPIPE_METRICS_DIMENSIONS = var.metrics_dimensions
     IMAGEPIPE_ARCHITECTURE       = var.architecture
+    # Read by the AWS SDK's trust roots (rustls-native-certs): provided.al2023's TLS bundle only.
+    # Unset, it also scans /etc/ssl/certs and /etc/pki/tls/certs during init, for no root the
+    # bundle lacks (docs/BENCHMARKS.md, cold start).
+    SSL_CERT_FILE = "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem"
   }
   function_environment = merge(var.extra_environment, local.function_managed_environment)
 }

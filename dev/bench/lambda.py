@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Benchmark of the Lambda function as Lambda runs it: cold start, first versus warm invocation
-(with and without connection warm-up, over TLS), warm end-to-end latency, memory and CPU per
-photo size, artifact sizes, and the cost per million images, next to a hello-world
-`lambda_runtime` binary (the floor) and a Node.js + sharp peer measured the same way.
+"""Benchmark of the Lambda function as Lambda runs it: cold start (in this machine's and in
+Amazon Linux 2023's trust-root layout), first versus warm invocation (with and without
+connection warm-up, over TLS, with CPU time), warm end-to-end latency, memory, CPU and output
+bytes per photo size, artifact sizes, and the cost per million images, next to a hello-world
+`lambda_runtime` binary (the floor) and two peers driven the same way: Node.js + sharp and
+Python + Pillow, each at its library's AVIF defaults and at a bytes-matched preset.
 
 Real parts only: moto server for S3 and DynamoDB, `cargo lambda watch` as the Runtime API for the
 warm runs, the release `bootstrap` built in this run, a TLS-terminating proxy with a throwaway CA
@@ -10,8 +12,11 @@ for the handshake measurements, a Runtime API stub that timestamps the first pol
 cold-start ones. Loopback has no network round trip: every latency here is CPU and local I/O.
 
 Usage:
-  lambda.py [--out docs/bench] [--smoke] [--trim-comparison] [--no-zips | --zips-prebuilt] [--no-node]
+  lambda.py [--out docs/bench] [--smoke] [--trim-comparison] [--no-zips | --zips-prebuilt] [--no-peers]
+            [--jitter-comparison | --jitter-binary PATH]
 --smoke: cold start N=3, one 0.3 MP round, no zips, no peer; for CI (< 2 min once built).
+--jitter-comparison: also build `bootstrap` with AWS-LC's CPU jitter entropy (the build default
+.cargo/config.toml turns off) in a separate target dir and measure its first TLS handshake.
 Fails (exit 1) when a measurement is missing.
 """
 
@@ -40,10 +45,11 @@ sys.path.insert(0, str(REPO / "dev" / "e2e"))
 sys.path.insert(0, str(HERE))
 
 from harness import (  # noqa: E402
-    INPUT_BUCKET, Emulator, Failure, Function, Processes, check, cpu_seconds,
+    INPUT_BUCKET, OUTPUT_BUCKET, Emulator, Failure, Function, Processes, check, cpu_seconds,
     free_port, function_env, peak_rss_kib, percentile, s3_event, start_moto, start_watch,
     thread_cpu_seconds, wait_for,
 )
+import al2023_trust  # noqa: E402
 from runtime_stub import RuntimeStub  # noqa: E402
 
 # The stack's default renditions (imagepipe-core), for the function and the Node.js peer alike:
@@ -57,9 +63,22 @@ HEADROOM = 1.25
 SIZES = ["0.3mp", "2mp", "12mp"]
 NODE_PEER = HERE / "node-peer"
 NODE_CACHE = Path.home() / ".cache" / "imagepipe-bench" / "node-peer"
+PYTHON_PEER = HERE / "python-peer"
+PYTHON_CACHE = Path.home() / ".cache" / "imagepipe-bench" / "python-peer"
+# The bytes-matched presets: each peer's fast libaom preset (sharp effort 1 and Pillow speed 8
+# both run aom at cpu-used 8) at the quality whose display rendition comes within 5% of the
+# function's bytes (ravif at imagepipe-core's defaults) on the 0.3 MP and 12 MP photos (a quick
+# sweep of qualities 45-75; on the smooth 2 MP photo ravif's output is much smaller and no quality
+# of these matches all three). The warm table prints the bytes ratio each run, so a drift shows.
+# Bytes, not SSIMULACRA2: the encoder benchmark (dev/bench/encoders.py) matches quality.
+NODE_MATCHED = {"IMAGEPIPE_PEER_AVIF_EFFORT": "1", "IMAGEPIPE_PEER_AVIF_QUALITY": "59"}
+PYTHON_MATCHED = {"IMAGEPIPE_PEER_AVIF_SPEED": "8", "IMAGEPIPE_PEER_AVIF_QUALITY": "59"}
+# What infra/function.tf sets on Lambda (rustls-native-certs then reads only this bundle).
+DEPLOYED_SSL_CERT_FILE = "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem"
 TARGET_PEAK_MB_12MP = 512
 TARGET_ZIP_BYTES = 8 * 1024 * 1024
 TARGET_COLD_RATIO = 2.0
+TARGET_FIRST_OVER_WARM = 1.2
 
 
 def log(message):
@@ -106,6 +125,20 @@ def build_binaries():
     return binaries
 
 
+def build_jitter_entropy_bootstrap():
+    """`bootstrap` built with AWS-LC's CPU jitter entropy (aws-lc-sys's own default, which the
+    workspace's .cargo/config.toml turns off): a separate target dir, so the shipped build is
+    untouched. An environment variable overrides a config [env] entry."""
+    target = target_dir() / "jitter-entropy"
+    env = dict(os.environ, CARGO_TARGET_DIR=str(target), AWS_LC_SYS_NO_JITTER_ENTROPY="0")
+    log("$ AWS_LC_SYS_NO_JITTER_ENTROPY=0 cargo build --release (jitter entropy on)")
+    subprocess.run(["nice", "-n", "10", "cargo", "build", "--release", "--locked", "-p",
+                    "imagepipe-application", "--bin", "bootstrap"], cwd=REPO, env=env, check=True)
+    binary = target / "release" / "bootstrap"
+    check(binary.is_file(), f"{binary} was not built")
+    return binary
+
+
 def photos_as_jpeg(work, sizes):
     """The benchmark photographs as JPEG quality 90, what users upload."""
     from PIL import Image
@@ -137,6 +170,42 @@ def node_peer():
     return ["node", str(NODE_CACHE / "function.mjs")]
 
 
+def python_peer():
+    """A virtual environment with the peer's pinned requirements in the cache; returns argv."""
+    requirements = (PYTHON_PEER / "requirements.txt").read_text()
+    venv = PYTHON_CACHE / "venv"
+    stamp = venv / "requirements.txt"
+    if not stamp.is_file() or stamp.read_text() != requirements:
+        shutil.rmtree(venv, ignore_errors=True)
+        run([sys.executable, "-m", "venv", venv])
+        run([venv / "bin" / "python", "-m", "pip", "install", "--quiet", "--only-binary=:all:", "-r",
+             PYTHON_PEER / "requirements.txt"])
+        stamp.write_text(requirements)
+    shutil.copy(PYTHON_PEER / "function.py", PYTHON_CACHE / "function.py")
+    return [str(venv / "bin" / "python"), str(PYTHON_CACHE / "function.py")]
+
+
+def peer_variants(node_argv, python_argv):
+    """label -> (argv, extra environment): each peer at its library's defaults and at the
+    bytes-matched preset."""
+    variants = {}
+    if node_argv:
+        variants["node-sharp"] = (node_argv, {})
+        variants["node-sharp-bytes-matched"] = (node_argv, NODE_MATCHED)
+    if python_argv:
+        variants["python-pillow"] = (python_argv, {})
+        variants["python-pillow-bytes-matched"] = (python_argv, PYTHON_MATCHED)
+    return variants
+
+
+def cold_start_name(label):
+    """The cold-start row that stands for a warm-table label (AVIF settings do not change init)."""
+    for peer in ("node-sharp", "python-pillow"):
+        if label.startswith(peer):
+            return peer
+    return "function-al2023-as-deployed"
+
+
 class Uploads:
     """Fresh keys per invocation: an object already recorded complete is skipped, not encoded."""
 
@@ -150,6 +219,16 @@ class Uploads:
                                     Body=self.jpegs[size]["path"].read_bytes())
         head = self.emulator.s3.head_object(Bucket=INPUT_BUCKET, Key=key)
         return key, s3_event(head, key, self.count)
+
+    def output_bytes(self, key):
+        """Bytes of each rendition the function or a peer wrote for the input `key`."""
+        sizes = {}
+        marker = key.removeprefix("uploads/")
+        for page in self.emulator.s3.get_paginator("list_objects_v2").paginate(Bucket=OUTPUT_BUCKET):
+            for entry in page.get("Contents", []):
+                if marker in entry["Key"] and entry["Key"].endswith(".avif"):
+                    sizes[entry["Key"].rsplit("/", 1)[1].removesuffix(".avif")] = entry["Size"]
+        return sizes
 
     def check_complete(self, key):
         record = self.emulator.record(key)
@@ -192,6 +271,17 @@ def start_until_first_poll(stub, argv, env, log_path, timeout=60.0):
         end(process)
         raise
     return process, session, session.first_poll - started
+
+
+def precise_cpu_seconds(pid):
+    """CPU time of a live process's threads from the scheduler (/proc/PID/task/*/schedstat, in
+    nanoseconds), where /proc/PID/stat counts 10 ms ticks: fine enough for one TLS handshake.
+    Threads that already exited are not counted; the runtimes measured here keep theirs."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            total += int((task / "schedstat").read_text().split()[0])
+    return total / 1e9
 
 
 def time_to_first_poll(stub, argv, env, log_path):
@@ -257,9 +347,10 @@ def start_tls_proxy(processes, work, moto_endpoint):
     wait_for(lambda: "ready" in Path(proxy_log).read_text(errors="replace"), "the TLS proxy",
              process=proxy, log_path=proxy_log)
     return {
-        # rustls-native-certs (the SDK's trust roots) and Node read these at start-up.
+        # rustls-native-certs (the SDK's trust roots), Node and botocore read these at start-up.
         "SSL_CERT_FILE": str(ca),
         "NODE_EXTRA_CA_CERTS": str(ca),
+        "AWS_CA_BUNDLE": str(ca),
         "AWS_ENDPOINT_URL_S3": f"https://127.0.0.1:{s3_port}",
         "AWS_ENDPOINT_URL_DYNAMODB": f"https://127.0.0.1:{dynamodb_port}",
     }
@@ -268,8 +359,11 @@ def start_tls_proxy(processes, work, moto_endpoint):
 def first_versus_warm(stub, uploads, variants, runs, warm_invocations, work):
     """Per variant (argv, env, gap): init (spawn -> first poll), the first invocation queued
     `gap` seconds after the first poll (0: the event was waiting, an on-demand cold start; more:
-    init ahead of the request, as with provisioned concurrency), then warm ones; rotating."""
-    results = {name: {"init": [], "first": [], "warm": []} for name in variants}
+    init ahead of the request, as with provisioned concurrency), then warm ones; rotating.
+    CPU time (user + sys, /proc) of the process too: up to the first poll, between the first
+    poll and the first event (a background warm-up's work), and per invocation."""
+    kinds = ("init", "first", "warm", "init_cpu", "gap_cpu", "first_cpu", "warm_cpu")
+    results = {name: {kind: [] for kind in kinds} for name in variants}
     names = list(variants)
     for index in range(runs):
         order = names[index % len(names):] + names[:index % len(names)]
@@ -280,11 +374,21 @@ def first_versus_warm(stub, uploads, variants, runs, warm_invocations, work):
                 stub, argv, env, Path(work) / f"first-{name}.log")
             try:
                 results[name]["init"].append(init)
-                time.sleep(gap)
+                at_poll = precise_cpu_seconds(process.pid)
+                # The runtime's own idle polling costs nothing measurable: the gap's CPU is the
+                # background warm-up (and anything else init left running).
+                time.sleep(max(gap, 0.25))
+                before = precise_cpu_seconds(process.pid)
+                results[name]["init_cpu"].append(at_poll)
+                results[name]["gap_cpu"].append(before - at_poll)
                 for position, (key, event) in enumerate(events):
                     elapsed, answer = session.invoke(event)
+                    after = precise_cpu_seconds(process.pid)
                     check(answer == {"objects": 1}, f"{name}: {key} answered {answer}")
-                    results[name]["first" if position == 0 else "warm"].append(elapsed)
+                    kind = "first" if position == 0 else "warm"
+                    results[name][kind].append(elapsed)
+                    results[name][f"{kind}_cpu"].append(after - before)
+                    before = after
             finally:
                 end(process)
             for key, _ in events:
@@ -292,10 +396,14 @@ def first_versus_warm(stub, uploads, variants, runs, warm_invocations, work):
     out = {}
     for name, samples in results.items():
         init, first, warm = (summary_ms(samples[k]) for k in ("init", "first", "warm"))
+        cpu = {k: round(statistics.median(samples[k]) * 1000, 1)
+               for k in ("init_cpu", "gap_cpu", "first_cpu", "warm_cpu")}
         out[name] = {
             "init": init, "first_invocation": first, "warm_invocation": warm,
             "first_minus_warm_ms": round(first["median_ms"] - warm["median_ms"], 2),
+            "first_over_warm": ratio(first["median_ms"], warm["median_ms"]),
             "init_plus_first_ms": round(init["median_ms"] + first["median_ms"], 2),
+            "cpu_ms": cpu,
         }
     return out
 
@@ -311,6 +419,7 @@ def warm_e2e(processes, endpoint, uploads, argv, size, rounds, label, extra_env)
     env = function_env(f"http://127.0.0.1:{watch_port}/.rt", endpoint,
                        **dict(extra_env, IMAGEPIPE_RENDITIONS=RENDITIONS))
     env["RUST_LOG"] = "warn"
+    env["AWS_DEFAULT_REGION"] = env["AWS_REGION"]
     process, log_path = processes.start(f"warm-{label}-{size}", argv, env=env)
     try:
         function = Function.at_watch(watch_port)
@@ -319,7 +428,7 @@ def warm_e2e(processes, endpoint, uploads, argv, size, rounds, label, extra_env)
               f"({Path(log_path).read_text(errors='replace')[-1500:]})")
         uploads.check_complete(key)
         pid = process.pid
-        latencies, cpu, spread = [], [], []
+        latencies, cpu, spread, outputs = [], [], [], []
         for _ in range(rounds):
             key, event = uploads.event(size, f"warm-{label}")
             cpu_before, threads_before = cpu_seconds(pid), thread_cpu_seconds(pid)
@@ -335,6 +444,7 @@ def warm_e2e(processes, endpoint, uploads, argv, size, rounds, label, extra_env)
                 spread.append(sum(deltas) / max(deltas))
             check(answer == {"objects": 1}, f"{label} {size}: {key} answered {answer}")
             uploads.check_complete(key)
+            outputs.append(uploads.output_bytes(key))
         peak = peak_rss_kib(pid)
         check(peak is not None, f"{label} {size}: no VmHWM for PID {pid}")
     finally:
@@ -347,7 +457,10 @@ def warm_e2e(processes, endpoint, uploads, argv, size, rounds, label, extra_env)
         "cpu_ms_samples": [round(c * 1000, 1) for c in cpu],
         "peak_rss_mib": round(peak / 1024, 1),
         "thread_spread": round(statistics.median(spread), 2) if spread else 1.0,
+        # Output bytes are deterministic per photo and setting; the first round's stand.
+        "output_bytes": outputs[0] if outputs else {},
     })
+    check(result["output_bytes"], f"{label} {size}: no renditions found in the output bucket")
     return result
 
 
@@ -496,17 +609,29 @@ def markdown(results):
     floor = r["cold_start"]["hello"]["median_ms"]
     for name, s in r["cold_start"].items():
         lines.append(f"| {name} | {s['n']} | {s['median_ms']} | {s['p90_ms']} | {ratio(s['median_ms'], floor)} |")
+    layout = r.get("al2023_layout", {})
     lines += ["", "`hello` is `modules/bench/src/hello_floor.rs` (lambda_runtime, same release "
-              "profile, built in the same benchmark run); `function` is the release `bootstrap` with its real "
-              "environment pointed at moto over plain HTTP; `function-no-warm-up` the same with "
-              "`IMAGEPIPE_WARM_CONNECTIONS=false`; `function-roots-from-bundle-only` the same with "
-              "`SSL_CERT_DIR` pointing at an empty directory. A large part of the function's init over the "
-              "floor is the AWS SDK loading the system trust roots during client construction "
-              "(rustls-native-certs reads the bundle file, then every file in the certificate directory: "
-              "140+ files on this Debian machine); the bundle alone is cheap. Amazon Linux 2023 keeps its "
-              "roots in bundle files under /etc/pki/tls/certs, so the bundle-only row should be the closer "
-              "estimate for provided.al2023 (not measured on AWS). Cold-start medians move by several "
-              "milliseconds between runs on these shared cores.", ""]
+              "profile, built in the same benchmark run); every `function` row is the release `bootstrap` with "
+              "its real environment pointed at moto over plain HTTP, and differs only in where the AWS SDK's "
+              "trust roots come from (rustls-native-certs loads them while the clients are built, before the "
+              "first poll). `function-this-machine-roots`: this Debian machine's, found by openssl-probe (the "
+              "bundle, then every file of /etc/ssl/certs, 140+). The `al2023` rows use provided.al2023's layout "
+              "(`dev/bench/al2023_trust.py`: the PEM bundle /etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem, "
+              "the OpenSSL trust bundle behind /etc/pki/tls/certs/ca-bundle.trust.crt, /etc/ssl/certs a link "
+              f"to /etc/pki/tls/certs; here {layout.get('certificates')} roots, {layout.get('pem_bundle_bytes')} "
+              f"and {layout.get('trust_bundle_bytes')} bytes) built under a temporary root: "
+              "`function-al2023-default-probe` reads exactly what rustls-native-certs reads there with no "
+              "variable set (the bundle, then both directories, which hold the trust bundle); "
+              "`function-al2023-as-deployed` reads only the bundle, as `SSL_CERT_FILE` in infra/function.tf makes "
+              "it do on Lambda (the target's row); `-no-warm-up` adds `IMAGEPIPE_WARM_CONNECTIONS=false`; "
+              "`-jitter-entropy-build` is `bootstrap` built with AWS-LC's CPU jitter entropy (when measured); "
+              "`function-no-trust-roots-diagnostic` loads no root at all (an empty `SSL_CERT_FILE`; it could "
+              "not connect to AWS): its distance to the as-deployed row is all the trust roots cost, the most "
+              "that compiling them in (which still parses them: the SDK's `TrustStore` takes PEM) or loading "
+              "them later could save; `-no-warm-up-diagnostic` also leaves out the warm-up, so what remains over "
+              "the floor is configuration, building the SDK clients and the graceful-shutdown hook's extension "
+              "registration (a Runtime API round trip the floor does not make). "
+              "Cold-start medians move by a millisecond or more between runs on these shared cores.", ""]
     fw = r.get("first_versus_warm")
     if fw:
         lines += [
@@ -518,14 +643,22 @@ def markdown(results):
             f"connection, as on AWS. One fresh process per run, {fw['runs']} runs per variant; the "
             f"first invocation and {fw['warm_invocations']} warm ones, each a new 0.3 MP JPEG.",
             "",
-            "| variant | init ms | first invocation ms | warm ms | first - warm ms | init + first ms |",
-            "| --- | ---: | ---: | ---: | ---: | ---: |",
+            "| variant | init ms | first invocation ms | warm ms | first / warm | init + first ms | "
+            "CPU ms: init | CPU ms: after init, before the event | CPU ms: first invocation | CPU ms: warm |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
         for name, v in fw["variants"].items():
+            cpu = v.get("cpu_ms", {})
             lines.append(f"| {name} | {v['init']['median_ms']} | {v['first_invocation']['median_ms']} | "
-                         f"{v['warm_invocation']['median_ms']} | {v['first_minus_warm_ms']} | "
-                         f"{v['init_plus_first_ms']} |")
-        lines += ["", fw["reading"], ""]
+                         f"{v['warm_invocation']['median_ms']} | {v.get('first_over_warm')} | "
+                         f"{v['init_plus_first_ms']} | {cpu.get('init_cpu')} | {cpu.get('gap_cpu')} | "
+                         f"{cpu.get('first_cpu')} | {cpu.get('warm_cpu')} |")
+        lines += ["", "CPU = user + system time of all the process's threads from the scheduler "
+                  "(/proc/PID/task/*/schedstat, nanoseconds), medians. The column between init and the event "
+                  "is the background warm-up (a DynamoDB GetItem over a new TLS connection) when it is on.", "",
+                  fw["reading"], ""]
+        if fw.get("jitter_reading"):
+            lines += [fw["jitter_reading"], ""]
     lines += [
         "### Warm end to end per photo size (direct S3 event through `cargo lambda watch`)",
         "",
@@ -534,15 +667,27 @@ def markdown(results):
         "size's), one unmeasured invocation, then the measured rounds. CPU = user + sys of the "
         "process from /proc/PID/stat around each invocation.",
         "",
-        "| binary | photo | JPEG bytes | rounds | p50 ms | p95 ms | CPU ms/image | CPU / busiest thread | peak RSS MiB | required memory MB |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| binary | photo | JPEG bytes | rounds | p50 ms | p95 ms | CPU ms/image | CPU / busiest thread | peak RSS MiB | required memory MB | thumb bytes | display bytes | display bytes vs function |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for label, per_size in r["warm"].items():
         for size, w in per_size.items():
+            out = w.get("output_bytes", {})
+            mine = r["warm"]["function"].get(size, {}).get("output_bytes", {})
+            versus = ratio(out.get("display"), mine.get("display")) if out.get("display") and mine.get("display") else ""
             lines.append(f"| {label} | {size} ({r['photos'][size]['megapixels']:.1f} MP) | "
                          f"{r['photos'][size]['bytes']} | {w['n']} | {w['p50_ms']} | {w['p95_ms']} | "
-                         f"{w['cpu_ms_median']} | {w['thread_spread']} | {w['peak_rss_mib']} | {w['required_memory_mb']} |")
-    lines += ["", "Required memory = peak RSS + 25% headroom, rounded up to a 128 MB step.", ""]
+                         f"{w['cpu_ms_median']} | {w['thread_spread']} | {w['peak_rss_mib']} | {w['required_memory_mb']} | "
+                         f"{out.get('thumb', '')} | {out.get('display', '')} | {versus} |")
+    presets = r.get("peer_presets", {})
+    preset_text = "; ".join(f"`{name}`: " + ", ".join(f"{k.removeprefix('IMAGEPIPE_PEER_AVIF_').lower()} {v}"
+                                                        for k, v in env.items()) for name, env in presets.items())
+    lines += ["", "Required memory = peak RSS + 25% headroom, rounded up to a 128 MB step. Peers: "
+              "`node-sharp` is dev/bench/node-peer (Node.js, sharp, the AWS SDK for JavaScript v3), "
+              "`python-pillow` is dev/bench/python-peer (Python, Pillow with its bundled libavif + aom, boto3; "
+              "EXIF transpose, ImageCms to sRGB when a profile is embedded, Lanczos), both driving the Runtime "
+              "API with their own loop as the Rust runtime does; each at its library's AVIF defaults and at "
+              f"a bytes-matched preset ({preset_text}). CPU per image comes from 10 ms scheduler ticks.", ""]
     rec = r["recommendation"]
     lines += [
         "### Memory size recommendation",
@@ -562,12 +707,13 @@ def markdown(results):
         lines.append(f"| {row['memory_mb']} | {cells} |")
     cost = r.get("cost")
     if cost:
-        lines += ["", "### Cost per million images, Rust versus Node.js + sharp", "",
-                  "| | memory MB | arch | CPU ms/image | est. duration ms | USD per million images | INIT ms | INIT USD per million cold starts |",
-                  "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
+        lines += ["", "### Cost per million images, Rust versus Node.js + sharp and Python + Pillow", "",
+                  "| | memory MB | arch | CPU ms/image | est. duration ms | USD per million images | display bytes vs function | INIT ms | INIT USD per million cold starts |",
+                  "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
         for name, c in cost["rows"].items():
             lines.append(f"| {name} ({c['size']}) | {c['memory_mb']} | {c['architecture']} | {c['cpu_ms']} | "
-                         f"{c['duration_ms']} | {c['usd_per_million']} | {c['init_ms']} | {c['init_usd_per_million_cold_starts']} |")
+                         f"{c['duration_ms']} | {c['usd_per_million']} | {c.get('display_bytes_vs_function')} | "
+                         f"{c['init_ms']} | {c['init_usd_per_million_cold_starts']} |")
         lines += ["", cost["reading"], ""]
     art = r.get("artifacts")
     if art:
@@ -598,12 +744,21 @@ def markdown(results):
 def targets(results):
     out = []
     cold = results["cold_start"]
-    cold_ratio = ratio(cold["function"]["median_ms"], cold["hello"]["median_ms"])
-    out.append({"target": f"function cold start within {TARGET_COLD_RATIO}x of the hello-world floor",
-                "measured": f"{cold_ratio}x ({cold['function']['median_ms']} ms vs {cold['hello']['median_ms']} ms); "
-                            f"{ratio(cold['function-roots-from-bundle-only']['median_ms'], cold['hello']['median_ms'])}x "
-                            "with the trust roots from the bundle only",
+    floor = cold["hello"]["median_ms"]
+    deployed = cold["function-al2023-as-deployed"]["median_ms"]
+    cold_ratio = ratio(deployed, floor)
+    out.append({"target": f"function cold start within {TARGET_COLD_RATIO}x of the hello-world floor "
+                          "(provided.al2023's trust-root layout, as deployed)",
+                "measured": f"{cold_ratio}x ({deployed} ms vs {floor} ms); "
+                            f"{ratio(cold['function-al2023-default-probe']['median_ms'], floor)}x without SSL_CERT_FILE, "
+                            f"{ratio(cold['function-this-machine-roots']['median_ms'], floor)}x with this machine's roots",
                 "met": cold_ratio <= TARGET_COLD_RATIO})
+    ahead = results.get("first_versus_warm", {}).get("variants", {}).get("function, warm-up on, event 0.5 s after init")
+    if ahead:
+        out.append({"target": f"first invocation within {TARGET_FIRST_OVER_WARM}x of a warm one when init ran ahead",
+                    "measured": f"{ahead['first_over_warm']}x ({ahead['first_invocation']['median_ms']} ms vs "
+                                f"{ahead['warm_invocation']['median_ms']} ms, warm-up on)",
+                    "met": ahead["first_over_warm"] <= TARGET_FIRST_OVER_WARM})
     big = results["warm"]["function"].get("12mp")
     if big:
         out.append({"target": f"peak memory for a 12 MP photo under {TARGET_PEAK_MB_12MP} MB",
@@ -626,11 +781,17 @@ def main():
     parser.add_argument("--smoke", action="store_true")
     parser.add_argument("--cold-runs", type=int)
     parser.add_argument("--rounds", type=int)
+    parser.add_argument("--tls-runs", type=int, help="fresh processes per first-versus-warm variant")
     parser.add_argument("--no-zips", action="store_true")
     parser.add_argument("--zips-prebuilt", action="store_true",
                         help="report the zips dev/ci/lambda-zips.sh left in $CARGO_TARGET_DIR/dist "
                              "instead of building them (fails when they are missing)")
-    parser.add_argument("--no-node", action="store_true")
+    parser.add_argument("--no-peers", action="store_true", help="leave out the Node.js and Python peers")
+    parser.add_argument("--jitter-comparison", action="store_true",
+                        help="also build bootstrap with AWS-LC's CPU jitter entropy (separate target dir) "
+                             "and measure its start-up and first TLS handshake")
+    parser.add_argument("--jitter-binary", metavar="PATH",
+                        help="as --jitter-comparison, with a bootstrap already built that way")
     parser.add_argument("--render", metavar="JSON",
                         help="measure nothing: recompute the recommendation, cost and readings from a "
                              "results JSON written by this script and rewrite it and its markdown")
@@ -644,7 +805,7 @@ def main():
     cold_runs = args.cold_runs or (3 if smoke else 15)
     rounds = args.rounds or (1 if smoke else 5)
     sizes = ["0.3mp"] if smoke else SIZES
-    with_node = not (smoke or args.no_node)
+    with_peers = not (smoke or args.no_peers)
     with_zips = not (smoke or args.no_zips)
 
     require("cargo", "install Rust with rustup (https://rustup.rs)")
@@ -658,7 +819,14 @@ def main():
         "cpu": cpu_model(), "cores": os.cpu_count(), "kernel": platform.release(),
         "load_before": [round(x, 2) for x in load()]}}
     binaries = build_binaries()
-    node_argv = node_peer() if with_node else None
+    if args.jitter_binary:
+        binaries["function-jitter-entropy"] = Path(args.jitter_binary)
+        check(binaries["function-jitter-entropy"].is_file(), f"{args.jitter_binary} not found")
+    elif args.jitter_comparison:
+        binaries["function-jitter-entropy"] = build_jitter_entropy_bootstrap()
+    node_argv = node_peer() if with_peers else None
+    python_argv = python_peer() if with_peers else None
+    peers = peer_variants(node_argv, python_argv)
     work = tempfile.mkdtemp(prefix="imagepipe-bench-lambda-")
     processes = Processes(work)
     stub = RuntimeStub()
@@ -677,22 +845,46 @@ def main():
         # 1. Cold start.
         base = function_env(stub.address, endpoint, IMAGEPIPE_RENDITIONS=RENDITIONS)
         base["RUST_LOG"] = "warn"
+        # Lambda sets both; boto3 reads only AWS_DEFAULT_REGION.
+        base["AWS_DEFAULT_REGION"] = base["AWS_REGION"]
         hello_env = {k: base[k] for k in ("PATH", "AWS_LAMBDA_RUNTIME_API", "AWS_LAMBDA_FUNCTION_NAME",
                                           "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
                                           "AWS_REGION", "RUST_LOG")}
-        empty_dir = Path(work) / "no-certs"
-        empty_dir.mkdir()
+        al2023_root = Path(work) / "al2023-root"
+        results["al2023_layout"] = al2023_trust.build(al2023_root)
+        function_argv = [str(binaries["function"])]
         variants = {
             "hello": ([str(binaries["hello"])], hello_env),
-            "function": ([str(binaries["function"])], base),
-            "function-no-warm-up": ([str(binaries["function"])], dict(base, IMAGEPIPE_WARM_CONNECTIONS="false")),
-            # The SDK loads the system trust roots during init (rustls-native-certs): the bundle
-            # file and every file of the certificate directory, 140+ files on Debian.
-            "function-roots-from-bundle-only": ([str(binaries["function"])],
-                                                dict(base, SSL_CERT_DIR=str(empty_dir))),
+            # This machine's own trust roots, wherever openssl-probe finds them (on Debian the
+            # bundle and every file of /etc/ssl/certs, 140+ of them).
+            "function-this-machine-roots": (function_argv, base),
+            # provided.al2023's layout, read the way rustls-native-certs reads it there with no
+            # variable set: the PEM bundle, then /etc/ssl/certs and /etc/pki/tls/certs.
+            "function-al2023-default-probe": (function_argv, dict(base, **al2023_trust.environment(al2023_root))),
+            # As deployed: infra/function.tf sets SSL_CERT_FILE to the bundle, so no directory
+            # is read.
+            "function-al2023-as-deployed": (function_argv, dict(
+                base, **al2023_trust.environment(al2023_root, bundle_only=True))),
+            "function-al2023-as-deployed-no-warm-up": (function_argv, dict(
+                base, IMAGEPIPE_WARM_CONNECTIONS="false", **al2023_trust.environment(al2023_root, bundle_only=True))),
         }
+        # Diagnostic, not deployable: no trust roots at all (an empty SSL_CERT_FILE), the most any
+        # other way of supplying them (compiled in, or loaded after init) could save.
+        empty_bundle = Path(work) / "empty-bundle.pem"
+        empty_bundle.write_text("")
+        variants["function-no-trust-roots-diagnostic"] = (function_argv, dict(base, SSL_CERT_FILE=str(empty_bundle)))
+        # What is left without roots and without the warm-up: configuration, SDK clients, the
+        # graceful-shutdown hook's extension registration (one Runtime API round trip).
+        variants["function-no-trust-roots-no-warm-up-diagnostic"] = (function_argv, dict(
+            base, SSL_CERT_FILE=str(empty_bundle), IMAGEPIPE_WARM_CONNECTIONS="false"))
+        if "function-jitter-entropy" in binaries:
+            variants["function-al2023-as-deployed-jitter-entropy-build"] = (
+                [str(binaries["function-jitter-entropy"])],
+                dict(base, **al2023_trust.environment(al2023_root, bundle_only=True)))
         if node_argv:
             variants["node-sharp"] = (node_argv, base)
+        if python_argv:
+            variants["python-pillow"] = (python_argv, base)
         results["cold_start"] = cold_start(stub, variants, cold_runs, work)
         for name, s in results["cold_start"].items():
             log(f"cold start {name}: median {s['median_ms']} ms, p90 {s['p90_ms']} ms "
@@ -701,7 +893,6 @@ def main():
         # 2. First invocation versus warm over TLS.
         tls = start_tls_proxy(processes, work, endpoint)
         tls_env = dict(base, **tls)
-        function_argv = [str(binaries["function"])]
         no_warm_up = dict(tls_env, IMAGEPIPE_WARM_CONNECTIONS="false")
         fw_variants = {
             "function, warm-up on, event waiting": (function_argv, tls_env, 0.0),
@@ -709,9 +900,18 @@ def main():
             "function, warm-up on, event 0.5 s after init": (function_argv, tls_env, 0.5),
             "function, warm-up off, event 0.5 s after init": (function_argv, no_warm_up, 0.5),
         }
+        if "function-jitter-entropy" in binaries:
+            jitter_argv = [str(binaries["function-jitter-entropy"])]
+            fw_variants["function (jitter entropy build), warm-up on, event 0.5 s after init"] = (
+                jitter_argv, tls_env, 0.5)
+            fw_variants["function (jitter entropy build), warm-up off, event 0.5 s after init"] = (
+                jitter_argv, no_warm_up, 0.5)
         if node_argv:
             fw_variants["node-sharp, event waiting"] = (node_argv, tls_env, 0.0)
+        if python_argv:
+            fw_variants["python-pillow, event waiting"] = (python_argv, tls_env, 0.0)
         fw_runs, fw_warm = (2, 1) if smoke else (5, 3)
+        fw_runs = args.tls_runs or fw_runs
         fw = first_versus_warm(stub, uploads, fw_variants, fw_runs, fw_warm, work)
         reading = warm_up_reading(fw)
         results["first_versus_warm"] = {"runs": fw_runs, "warm_invocations": fw_warm, "variants": fw,
@@ -722,16 +922,16 @@ def main():
 
         # 3. Warm end to end per size, alternating the binaries' order per size.
         results["warm"] = {"function": {}}
-        if node_argv:
-            results["warm"]["node-sharp"] = {}
+        results["warm"].update({label: {} for label in peers})
+        results["peer_presets"] = {"node-sharp-bytes-matched": NODE_MATCHED,
+                                   "python-pillow-bytes-matched": PYTHON_MATCHED}
         for index, size in enumerate(sizes):
-            order = [("function", [str(binaries["function"])])]
-            if node_argv:
-                order.append(("node-sharp", node_argv))
+            order = [("function", function_argv, {})]
+            order += [(label, argv, extra) for label, (argv, extra) in peers.items()]
             if index % 2:
                 order.reverse()
-            for label, argv in order:
-                w = warm_e2e(processes, endpoint, uploads, argv, size, rounds, label, {})
+            for label, argv, extra in order:
+                w = warm_e2e(processes, endpoint, uploads, argv, size, rounds, label, extra)
                 w["required_memory_mb"] = required_memory_mb(w["peak_rss_mib"])
                 results["warm"][label][size] = w
                 log(f"warm {label} {size}: p50 {w['p50_ms']} ms, p95 {w['p95_ms']} ms, CPU {w['cpu_ms_median']} ms, "
@@ -806,6 +1006,32 @@ def warm_up_reading(fw):
     )
 
 
+def jitter_reading(fw):
+    """What AWS-LC's CPU jitter entropy costs the first TLS handshake, from the two builds."""
+    ahead = "event 0.5 s after init"
+    pairs = {}
+    for warm_up in ("on", "off"):
+        shipped = fw.get(f"function, warm-up {warm_up}, {ahead}")
+        jitter = fw.get(f"function (jitter entropy build), warm-up {warm_up}, {ahead}")
+        if shipped and jitter:
+            pairs[warm_up] = (shipped["cpu_ms"], jitter["cpu_ms"], shipped, jitter)
+    if len(pairs) < 2:
+        return ""
+    on_shipped, on_jitter, _, _ = pairs["on"]
+    off_shipped, off_jitter, off_s, off_j = pairs["off"]
+    return (
+        "Jitter entropy: AWS-LC seeds its DRBG on the first use of randomness in a process, which is the "
+        "first TLS handshake. With warm-up on, that handshake runs in the background after init: it cost "
+        f"{on_jitter['gap_cpu']} ms of CPU in the build with CPU jitter entropy and {on_shipped['gap_cpu']} ms "
+        "in the shipped build (AWS_LC_SYS_NO_JITTER_ENTROPY=1, .cargo/config.toml). With warm-up off it "
+        f"lands in the first invocation: {off_jitter['first_cpu']} ms versus {off_shipped['first_cpu']} ms of CPU "
+        f"(warm invocations {off_j['cpu_ms']['warm_cpu']} and {off_s['cpu_ms']['warm_cpu']} ms), first "
+        f"invocation {off_j['first_invocation']['median_ms']} ms versus {off_s['first_invocation']['median_ms']} ms "
+        "of wall time. On Lambda this CPU is billed and, below 1769 MB, runs on a fraction of a vCPU, so its "
+        "wall time there is longer than here."
+    )
+
+
 def derive(results):
     """Everything computed from the measurements rather than measured."""
     warm = results["warm"]["function"]
@@ -816,6 +1042,7 @@ def derive(results):
     results["cost"] = cost_rows(results, rec)
     if "first_versus_warm" in results:
         results["first_versus_warm"]["reading"] = warm_up_reading(results["first_versus_warm"]["variants"])
+        results["first_versus_warm"]["jitter_reading"] = jitter_reading(results["first_versus_warm"]["variants"])
     artifacts = results.get("artifacts")
     if artifacts is not None and "trim" not in artifacts:
         artifacts["trim_note"] = (
@@ -885,24 +1112,33 @@ def cost_rows(results, rec):
         # Each at its own recommendation by the same rule: its memory floor or its CPU knee.
         memory = max(w["required_memory_mb"], int(round(parallelism(w) * MB_PER_VCPU)))
         duration = duration_estimate_ms(w, memory)
-        init_ms = cold["function" if label == "function" else "node-sharp"]["median_ms"]
+        init_ms = cold[cold_start_name(label)]["median_ms"]
         init_cost = round(init_ms / 1000 * memory / 1024 * PRICE_GB_S["arm64"] * 1_000_000, 2)
+        display = w.get("output_bytes", {}).get("display")
+        function_display = results["warm"]["function"][size].get("output_bytes", {}).get("display")
         rows[label] = {"size": size, "memory_mb": memory, "architecture": "arm64",
                        "cpu_ms": w["cpu_ms_median"], "duration_ms": round(duration, 1),
+                       "display_bytes": display,
+                       "display_bytes_vs_function": ratio(display, function_display) if display else None,
                        "usd_per_million": cost_per_million(duration, memory, "arm64"),
                        "init_ms": init_ms, "init_usd_per_million_cold_starts": init_cost}
+    rust = rows["function"]
+    parts = []
+    for label, row in rows.items():
+        if label != "function":
+            parts.append(f"{label} {row['usd_per_million']} (x{ratio(rust['usd_per_million'], row['usd_per_million'])}, "
+                         f"CPU {row['cpu_ms']} ms, display rendition x{row['display_bytes_vs_function']} the function's bytes)")
     reading = ""
-    if "node-sharp" in rows:
-        rust, node = rows["function"], rows["node-sharp"]
+    if parts:
         reading = (
-            f"Per {size} image the Rust function costs {rust['usd_per_million']} USD per million and the "
-            f"Node.js + sharp peer {node['usd_per_million']} (x{ratio(rust['usd_per_million'], node['usd_per_million'])}); "
-            f"CPU per image {rust['cpu_ms']} ms versus {node['cpu_ms']} ms. Each runs its defaults: the function "
-            "rav1e (ravif at imagepipe-core's default settings), sharp libaom (quality 50, effort 4); output size and quality "
-            "are not compared here (the encoder benchmark does that), so this compares the two functions as "
-            "shipped, not the encoders. INIT (billed on provided.al2023, and on managed runtimes too since "
-            f"August 2025) is {rust['init_ms']} ms versus {node['init_ms']} ms here; it is paid per cold start, "
-            "not per image."
+            f"Per {size} image the Rust function costs {rust['usd_per_million']} USD per million (CPU "
+            f"{rust['cpu_ms']} ms); " + "; ".join(parts) + ". The function runs ravif at imagepipe-core's "
+            "defaults; `node-sharp` and `python-pillow` run their libraries' AVIF defaults (sharp quality 50, "
+            "effort 4, 4:4:4; Pillow quality 75, speed 6, 4:2:0), so those rows compare the functions as shipped; "
+            "the `-bytes-matched` rows run each library's fast libaom preset at a quality whose bytes come near "
+            "the function's (the ratio column says how near), which compares like with like by size "
+            "(quality at equal size is the encoder benchmark's subject). INIT (billed on provided.al2023, and on "
+            "managed runtimes too since August 2025) is paid per cold start, not per image."
         )
     return {"rows": rows, "reading": reading}
 

@@ -41,8 +41,9 @@ run "defaults" {
     condition = toset(keys(one(aws_lambda_function.this.environment).variables)) == toset([
       "IMAGEPIPE_OUTPUT_BUCKET", "IMAGEPIPE_RECORDS_TABLE", "IMAGEPIPE_OUTPUT_PREFIX", "IMAGEPIPE_RENDITIONS",
       "IMAGEPIPE_MIN_REMAINING_MS", "IMAGEPIPE_METRICS_NAMESPACE", "IMAGEPIPE_METRICS_DIMENSIONS", "IMAGEPIPE_ARCHITECTURE",
+      "SSL_CERT_FILE",
     ])
-    error_message = "The function's environment must be exactly the variables the application and the extension read."
+    error_message = "The function's environment must be exactly the variables the application, the extension and the SDK's trust roots read."
   }
 
   assert {
@@ -55,6 +56,7 @@ run "defaults" {
       IMAGEPIPE_METRICS_NAMESPACE  = "imagepipe"
       IMAGEPIPE_METRICS_DIMENSIONS = "FunctionName"
       IMAGEPIPE_ARCHITECTURE       = "arm64"
+      SSL_CERT_FILE                = "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem"
     })
     error_message = "The function's environment must name the output bucket and the table and carry the settings' defaults."
   }
@@ -662,7 +664,7 @@ run "extra_environment" {
   assert {
     condition = (
       one(aws_lambda_function.this.environment).variables["IMAGEPIPE_AVIF_QUALITY"] == "70" &&
-      length(one(aws_lambda_function.this.environment).variables) == 9 &&
+      length(one(aws_lambda_function.this.environment).variables) == 10 &&
       one(aws_lambda_function.this.environment).variables["IMAGEPIPE_OUTPUT_BUCKET"] == aws_s3_bucket.this["output"].id
     )
     error_message = "extra_environment must add its variables next to the managed ones."

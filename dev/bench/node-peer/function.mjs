@@ -4,6 +4,8 @@
 // defaults, put both, write the record), with the AWS SDK for JavaScript v3 against the same
 // endpoints. It is what the AWS "serverless image handler" does on Node.js Lambda, minus its
 // extras; it is a benchmark peer, not a second implementation to deploy.
+// AVIF settings: sharp's defaults unless IMAGEPIPE_PEER_AVIF_QUALITY / IMAGEPIPE_PEER_AVIF_EFFORT
+// say otherwise (the benchmark's bytes-matched preset).
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import sharp from "sharp";
@@ -19,6 +21,15 @@ const renditions = (process.env.IMAGEPIPE_RENDITIONS ?? "thumb=160x160,display=6
     const [width, height] = size.split("x").map(Number);
     return { name, width, height };
   });
+
+const avifOptions = Object.fromEntries(
+  [
+    ["quality", process.env.IMAGEPIPE_PEER_AVIF_QUALITY],
+    ["effort", process.env.IMAGEPIPE_PEER_AVIF_EFFORT],
+  ]
+    .filter(([, value]) => value)
+    .map(([option, value]) => [option, Number(value)]),
+);
 
 // Built once per environment, like the Rust function's clients. Path-style: the endpoints here
 // are IP addresses.
@@ -40,7 +51,7 @@ async function processObject(record) {
     const { data, info } = await sharp(input)
       .rotate()
       .resize(rendition.width, rendition.height, { fit: "inside", withoutEnlargement: true })
-      .avif()
+      .avif(avifOptions)
       .toBuffer({ resolveWithObject: true });
     const outputKey = `${prefix}node-peer/${key}/${rendition.name}.avif`;
     await s3.send(
