@@ -31,6 +31,16 @@ locals {
       }
     },
     {
+      type = "metric", x = 0, y = 21, width = 12, height = 6
+      properties = {
+        title = "Failed records by kind (failure.kind; list them with the failed-by-kind index)"
+        view  = "timeSeries", stacked = true, region = local.try_region, period = local.dashboard_period_seconds
+        metrics = [
+          [{ expression = "SEARCH('{${var.metrics_namespace},Kind} MetricName=\"${local.objects_failed_metric}\"', 'Sum', ${local.dashboard_period_seconds})", id = "kinds" }],
+        ]
+      }
+    },
+    {
       type = "metric", x = 12, y = 0, width = 12, height = 6
       properties = {
         title = "Event queue: messages waiting and age of the oldest (s)"

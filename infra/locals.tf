@@ -77,6 +77,7 @@ locals {
   already_recorded_log_message = "already recorded"
   objects_recorded_metric      = "ObjectsRecorded"
   objects_unchanged_metric     = "ObjectsUnchanged"
+  objects_failed_metric        = "ObjectsFailed"
   # The record status dimension's values: RecordStatus as the function's log line prints it.
   record_status_complete = "Complete"
   record_status_failed   = "Failed"

@@ -22,6 +22,24 @@ resource "aws_cloudwatch_log_metric_filter" "objects_recorded" {
   }
 }
 
+# One per failed record written, by its failure kind (the record's failed_kind, which the
+# "recorded" line carries as failure_kind): the dashboard's failures by kind.
+resource "aws_cloudwatch_log_metric_filter" "objects_failed" {
+  name           = "${var.name}-objects-failed"
+  log_group_name = aws_cloudwatch_log_group.function.name
+  pattern        = "{ $.fields.message = \"${local.recorded_log_message}\" && $.fields.status = \"${local.record_status_failed}\" }"
+
+  metric_transformation {
+    name      = local.objects_failed_metric
+    namespace = var.metrics_namespace
+    value     = "1"
+    unit      = "Count"
+    dimensions = {
+      Kind = "$.fields.failure_kind"
+    }
+  }
+}
+
 # One per object whose record already matched: the cheap success of a repeated event or a
 # backfill over objects already done.
 resource "aws_cloudwatch_log_metric_filter" "objects_unchanged" {

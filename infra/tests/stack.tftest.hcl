@@ -433,12 +433,15 @@ run "defaults" {
 
   assert {
     condition = alltrue([
-      for filter in [aws_cloudwatch_log_metric_filter.objects_recorded, aws_cloudwatch_log_metric_filter.objects_unchanged] :
+      for filter in [aws_cloudwatch_log_metric_filter.objects_recorded, aws_cloudwatch_log_metric_filter.objects_unchanged, aws_cloudwatch_log_metric_filter.objects_failed] :
       filter.log_group_name == aws_cloudwatch_log_group.function.name && one(filter.metric_transformation).namespace == "imagepipe"
       ]) && (
       aws_cloudwatch_log_metric_filter.objects_recorded.pattern == "{ $.fields.message = \"recorded\" }" &&
       one(aws_cloudwatch_log_metric_filter.objects_recorded.metric_transformation).name == "ObjectsRecorded" &&
       one(aws_cloudwatch_log_metric_filter.objects_recorded.metric_transformation).dimensions == tomap({ Status = "$.fields.status" }) &&
+      aws_cloudwatch_log_metric_filter.objects_failed.pattern == "{ $.fields.message = \"recorded\" && $.fields.status = \"Failed\" }" &&
+      one(aws_cloudwatch_log_metric_filter.objects_failed.metric_transformation).name == "ObjectsFailed" &&
+      one(aws_cloudwatch_log_metric_filter.objects_failed.metric_transformation).dimensions == tomap({ Kind = "$.fields.failure_kind" }) &&
       aws_cloudwatch_log_metric_filter.objects_unchanged.pattern == "{ $.fields.message = \"already recorded\" }" &&
       one(aws_cloudwatch_log_metric_filter.objects_unchanged.metric_transformation).name == "ObjectsUnchanged"
     )

@@ -485,11 +485,15 @@ class OperatorViewAgrees(unittest.TestCase):
         self.assertIsNotNone(variants, "RecordStatus is gone from modules/core")
         names = set(re.findall(r"^\s*([A-Z]\w*)\s*,?\s*$", variants.group(1), re.MULTILINE))
         self.assertEqual(names, {c.local("record_status_complete"), c.local("record_status_failed")})
-        for name in ("objects_recorded", "objects_unchanged"):
+        for name in ("objects_recorded", "objects_unchanged", "objects_failed"):
             pattern = attr(c.resource("aws_cloudwatch_log_metric_filter", name), "pattern")
             self.assertRegex(pattern, r"^\{ \$\.fields\.message = ", f"{name}: lambda_runtime's JSON subscriber puts the message under fields")
         transformation = block(c.resource("aws_cloudwatch_log_metric_filter", "objects_recorded"), "metric_transformation")
         self.assertEqual(attr(transformation, "dimensions"), {"Status": "$.fields.status"})
+        # Failures by kind: the same line carries the record's failed_kind as `failure_kind`.
+        self.assertRegex(recorded[0], r"\bfailure_kind\s*=\s*record\.failed_kind\b", "the recorded line must carry the record's failed_kind")
+        failed = block(c.resource("aws_cloudwatch_log_metric_filter", "objects_failed"), "metric_transformation")
+        self.assertEqual(attr(failed, "dimensions"), {"Kind": "$.fields.failure_kind"})
 
 
 if __name__ == "__main__":

@@ -347,6 +347,7 @@ fn log_outcome(request_id: &str, object_id: &str, outcome: &Outcome) {
             tracing::info!(
                 object = %object_id,
                 status = ?record.status,
+                failure_kind = record.failed_kind.as_ref().map_or("", |kind| kind.as_str()),
                 write = ?write,
                 reprocessed,
                 outputs = record.outputs.len(),
