@@ -24,7 +24,8 @@ const EXPIRED_CREDENTIAL_CODES: &[&str] = &[
 
 /// The object (or the version) named does not exist: it was deleted before it was processed.
 /// S3 answers a missing key with 404 only to a role that may list the bucket; otherwise 403.
-const OBJECT_GONE_CODES: &[&str] = &["NoSuchKey", "NoSuchVersion"];
+/// `NotFound` is the SDK's name for HeadObject's bodiless 404.
+const OBJECT_GONE_CODES: &[&str] = &["NoSuchKey", "NoSuchVersion", "NotFound"];
 
 /// Credentials, policies and keys refused: the deployment is wrong, not the input.
 const ACCESS_DENIED_CODES: &[&str] = &[
@@ -53,7 +54,7 @@ pub enum ErrorClass {
 }
 
 /// Classifies a service error response by its code first (the precise signal) and its HTTP
-/// status second (for responses without a parseable code, such as empty bodies).
+/// status second (for responses without a parseable code, such as HEAD's empty bodies).
 pub fn classify_service_error(status: u16, code: Option<&str>) -> ErrorClass {
     if let Some(code) = code {
         let kms_code = code.strip_prefix(KMS_CODE_PREFIX);
@@ -75,7 +76,7 @@ pub fn classify_service_error(status: u16, code: Option<&str>) -> ErrorClass {
         429 | 500..=599 => ErrorClass::Transient,
         // 408 Request Timeout: the request did not arrive in time, a network condition.
         408 => ErrorClass::Transient,
-        // Without a code (an empty body), 404 is the object's absence.
+        // Without a code (HEAD), 404 is the object's absence.
         404 if code.is_none() => ErrorClass::ObjectGone,
         401 | 403 => ErrorClass::AccessDenied,
         _ => ErrorClass::Invalid,
