@@ -2,9 +2,8 @@
 """One invocation with little time left and a stalled S3 read, end to end: the release function
 talks to moto through fault_proxy.py, which holds back the GetObject answer of one object for
 far longer than the invocation has. `cargo lambda watch` always gives an invocation ten minutes,
-so this script serves the Runtime API itself (the endpoints lambda_runtime uses, plus the
-Extensions API's register for its graceful-shutdown helper) and hands out one SQS event with a
-real `Lambda-Runtime-Deadline-Ms`, as Lambda does.
+so this script serves the Runtime API itself (the endpoints lambda_runtime uses) and hands out
+one SQS event with a real `Lambda-Runtime-Deadline-Ms`, as Lambda does.
 
 Asserts: the function answers before the deadline; the answer names the stalled message and the
 one there was no time to start, and only them; the object before them has its record.
@@ -63,19 +62,11 @@ class RuntimeApi:
                         ("Lambda-Runtime-Deadline-Ms", str(deadline_ms)),
                         ("Lambda-Runtime-Invoked-Function-Arn", FUNCTION_ARN),
                     ])
-                elif self.path == "/2020-01-01/extension/event/next":
-                    # The graceful-shutdown helper subscribes to nothing: it waits for ever.
-                    time.sleep(3600)
                 else:
                     self.reply(404)
 
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                if self.path == "/2020-01-01/extension/register":
-                    self.reply(200, json.dumps({"functionName": "imagepipe", "functionVersion": "1",
-                                                "handler": "bootstrap"}).encode(),
-                               [("Lambda-Extension-Identifier", "no-op")])
-                    return
                 answer = re.fullmatch(r"/2018-06-01/runtime/invocation/([^/]+)/(response|error)", self.path)
                 if answer:
                     with api.answered:

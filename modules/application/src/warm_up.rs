@@ -1,11 +1,10 @@
-//! Connection warm-up during init. A cold function's first SDK request otherwise pays, inside
-//! the first invocation, for loading the trust roots, the TCP connect and the TLS handshake.
-//! Started during init and left running, it takes that cost off the first invocation whenever
-//! init happens ahead of the request (provisioned concurrency, Lambda's proactive
-//! initialisation). Init does not wait for the round trip, but the task's first request competes
-//! for the CPU before the first poll (4.6 -> 8.7 ms of init on 2 cores here); when the event is
-//! already waiting it saves little. dev/bench/lambda.py measures both cases
-//! (docs/BENCHMARKS.md); `IMAGEPIPE_WARM_CONNECTIONS=false` turns it off.
+//! Connection warm-up ahead of the first event. A cold function's first SDK request otherwise
+//! pays, inside the first invocation, for the TCP connect and the TLS handshake. Started by the
+//! background task that builds the clients (bin/bootstrap.rs) and left running, it takes that
+//! cost off the first invocation whenever the environment starts ahead of the request
+//! (provisioned concurrency, Lambda's proactive initialisation); when the event is already
+//! waiting it competes with it for the CPU and saves little. dev/bench/lambda.py measures both
+//! cases (docs/BENCHMARKS.md); `IMAGEPIPE_WARM_CONNECTIONS=false` turns it off.
 //!
 //! Only DynamoDB is warmed: its endpoint is one regional host for every invocation. S3 uses
 //! virtual-hosted addressing, one host per bucket, and the input bucket is only known from the

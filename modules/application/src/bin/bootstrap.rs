@@ -1,9 +1,11 @@
 //! The Lambda function: S3 notifications (direct, or through SQS) -> the pipeline -> S3 and
-//! DynamoDB. Everything expensive (configuration, AWS clients and their connection pools) is
-//! built once here, during init, and shared by every invocation.
+//! DynamoDB. Configuration is read and checked before the first poll, so a bad value stops the
+//! cold start; the AWS clients (and their connection pools) are built once, in a task started
+//! beside the first poll, and shared by every invocation.
 #![forbid(unsafe_code)]
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use imagepipe_adapters::{DynamoRecordStore, S3ObjectStore};
@@ -12,6 +14,10 @@ use imagepipe_application::{
 };
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::OnceCell;
+
+type AwsFunction = Function<S3ObjectStore, DynamoRecordStore>;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
@@ -24,6 +30,71 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         tracing::error!(%error, "invalid configuration; the function cannot start");
     })?;
 
+    // Building the clients loads the trust roots, most of init's own work. Nothing in it can
+    // fail, so it need not hold back the first poll: it runs while the runtime waits for the
+    // first event, and an event that is already waiting waits for it instead. Where Lambda
+    // freezes an environment initialised ahead of demand as soon as it polls, the build ends
+    // in the first invocation: that invocation pays what init no longer does.
+    let function = Arc::new(DeferredFunction::new(config));
+    let background = Arc::clone(&function);
+    tokio::spawn(async move {
+        background.get().await;
+    });
+
+    // Lambda sends SIGTERM before it shuts an environment down, to functions with an extension
+    // registered: the layer's (infra/function.tf) is. Nothing is buffered between invocations,
+    // so shutting down only leaves a trace in the logs. Not lambda_runtime's graceful-shutdown
+    // hook: it registers a no-op extension of its own, a Runtime API round trip inside init.
+    tokio::spawn(exit_on_sigterm());
+
+    let function = &function;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+        let deadline = invocation_deadline(event.context.deadline, SystemTime::now());
+        let request_id = event.context.request_id;
+        // Boxed: the SDK's futures nested inside the runtime's are deeper than rustc's default
+        // layout recursion limit.
+        Box::pin(async move {
+            let function = function.get().await;
+            function.handle(event.payload, &request_id, deadline).await
+        })
+    }))
+    .await
+}
+
+async fn exit_on_sigterm() {
+    let Ok(mut terminate) = signal(SignalKind::terminate()) else {
+        tracing::warn!("cannot listen for SIGTERM; the environment ends without a shutdown line");
+        return;
+    };
+    terminate.recv().await;
+    tracing::info!("shutting down");
+    std::process::exit(0);
+}
+
+/// The function, built by whichever asks first: the background task started during init, or
+/// the first invocation when its event came before the task finished (it then waits for it).
+struct DeferredFunction {
+    config: FunctionConfig,
+    function: OnceCell<AwsFunction>,
+}
+
+impl DeferredFunction {
+    fn new(config: FunctionConfig) -> Self {
+        Self {
+            config,
+            function: OnceCell::new(),
+        }
+    }
+
+    async fn get(&self) -> &AwsFunction {
+        self.function.get_or_init(|| build(&self.config)).await
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wiring: the AWS clients behind the pipeline's ports.
+// ---------------------------------------------------------------------------------------------
+async fn build(config: &FunctionConfig) -> AwsFunction {
     // Region, credentials and endpoint (AWS_ENDPOINT_URL for emulators) from the environment;
     // the standard retry mode (3 attempts, jittered exponential backoff) of the behavior
     // version, and time limits so a slow answer is retried instead of waited out.
@@ -37,16 +108,16 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let records =
         DynamoRecordStore::new(aws_sdk_dynamodb::Client::new(&aws), &config.records_table);
     if config.warm_connections {
-        // In the background: init (and so the cold start) does not wait for the round trip, and
-        // an invocation arriving before it finishes races it for the connection at worst.
+        // Not awaited: an invocation arriving before the round trip ends races it for the
+        // connection at worst.
         let warm = records.clone();
         tokio::spawn(async move { warm_connections(&warm).await });
     }
     let pipeline = Pipeline::new(
         objects,
         records,
-        config.transform,
-        config.pipeline,
+        Arc::clone(&config.transform),
+        config.pipeline.clone(),
         &config.output_bucket,
     );
     tracing::info!(
@@ -57,23 +128,5 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         sdk_timeouts = ?config.sdk_timeouts,
         "initialised"
     );
-    let function = Function::new(pipeline, config.min_remaining);
-
-    // Lambda sends SIGTERM before it shuts the environment down (only to functions with an
-    // extension registered; the hook registers a no-op one). Nothing is buffered between
-    // invocations, so the hook only leaves a trace in the logs.
-    lambda_runtime::spawn_graceful_shutdown_handler(|| async {
-        tracing::info!("shutting down");
-    })
-    .await;
-
-    let function = &function;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
-        let deadline = invocation_deadline(event.context.deadline, SystemTime::now());
-        let request_id = event.context.request_id;
-        // Boxed: the SDK's futures nested inside the runtime's are deeper than rustc's default
-        // layout recursion limit.
-        Box::pin(async move { function.handle(event.payload, &request_id, deadline).await })
-    }))
-    .await
+    Function::new(pipeline, config.min_remaining)
 }
