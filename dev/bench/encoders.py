@@ -655,9 +655,9 @@ saves less CPU than it adds bytes, and slower speeds or 10 bit buy a few per cen
 fewer bytes for about three times the CPU or more. So no other ravif speed would be a better
 default; the gap is the encoder, rav1e against libaom. Pillow's presets encode 4:2:0 (its
 default), the others 4:4:4; avifenc's CPU includes its PNG read, which flatters none of the
-others. A libaom backend in core was evaluated and is not shipped: its arm64 build works, but it
-does not fit the function zip's budget and its safe binding cannot tag sRGB or carry alpha
-(docs/bench/avif-backends.md); a backend that ships would be one more
+others. A libaom backend in core was evaluated and is not shipped yet: its arm64 build works, but its
+only safe binding cannot tag the files sRGB, and it would take the function zip past its
+budget (docs/bench/avif-backends.md); a backend that ships would be one more
 family here, with its own rows and headline lines (the rows carry the backend)."""
 
 
