@@ -691,7 +691,9 @@ def markdown(results):
                          f"{cpu.get('first_cpu')} | {cpu.get('warm_cpu')} |")
         lines += ["", "CPU = user + system time of all the process's threads from the scheduler "
                   "(/proc/PID/task/*/schedstat, nanoseconds), medians. The column between init and the event "
-                  "is the background warm-up (a DynamoDB GetItem over a new TLS connection) when it is on.", "",
+                  "is the background task's work after the first poll: the rest of the SDK clients' build "
+                  "(the trust roots) and, when it is on, the warm-up (a DynamoDB GetItem over a new TLS "
+                  "connection); with the event waiting, that work falls in the first invocation instead.", "",
                   fw["reading"], ""]
         if fw.get("jitter_reading"):
             lines += [fw["jitter_reading"], ""]
@@ -1031,8 +1033,8 @@ def warm_up_reading(fw):
         f"{first('on', ahead)} ms (its excess over a warm invocation: {off_excess} ms without, {on_excess} ms "
         f"with). With the event already waiting (an on-demand cold start) it is {first('off', waiting)} ms "
         f"without and {first('on', waiting)} ms with. Init (spawn to first poll) is {init('off', waiting)} ms "
-        f"without and {init('on', waiting)} ms with (the warm-up runs in a background task, but its first "
-        "request still competes for the CPU before the first poll). Only the DynamoDB connection is warmed (S3 is one host per bucket and the input bucket is "
+        f"without and {init('on', waiting)} ms with (the clients' build and the warm-up run in a background task, "
+        "but still compete for the CPU before the first poll). Only the DynamoDB connection is warmed (S3 is one host per bucket and the input bucket is "
         "only known from events); the first S3 request still opens its own connection, but finds the shared "
         "HTTP client's trust roots and TLS configuration loaded. On AWS each new connection also costs "
         "network round trips to the regional endpoint (TCP, then TLS 1.3), which loopback does not have, so "
