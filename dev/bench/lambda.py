@@ -252,21 +252,33 @@ def end(process):
     process.wait()
 
 
+def spawn_in_session(session, argv, env, log_path):
+    """Spawns a function against `session`'s own Runtime API; returns (process, spawn instant)."""
+    started = time.perf_counter()
+    return spawn(argv, dict(env, AWS_LAMBDA_RUNTIME_API=session.address), log_path), started
+
+
+def wait_until(done, process, argv, log_path, deadline, waiting_for, detail=lambda: ""):
+    """Checks `done()` every half millisecond until it is true; fails if the process exits first
+    or `deadline` (a perf_counter instant) passes, naming what was awaited and, on a timeout,
+    `detail()`. The instants measured are the stub's, so this loop's pace does not enter them."""
+    while not done():
+        if process.poll() is not None:
+            raise Failure(f"{argv[-1]} exited with {process.returncode} before {waiting_for} "
+                          f"(log {log_path}): {Path(log_path).read_text(errors='replace')[-1500:]}")
+        if time.perf_counter() > deadline:
+            raise Failure(f"{argv[-1]} was still not {waiting_for} at the deadline{detail()} (log {log_path})")
+        time.sleep(0.0005)
+
+
 def start_until_first_poll(stub, argv, env, log_path, timeout=60.0):
     """Spawns a function against a fresh stub session and waits for its first poll. Returns
     (process, session, seconds from spawn to that poll); the caller ends the process."""
     session = stub.new_session()
-    started = time.perf_counter()
-    process = spawn(argv, dict(env, AWS_LAMBDA_RUNTIME_API=session.address), log_path)
+    process, started = spawn_in_session(session, argv, env, log_path)
     try:
-        deadline = started + timeout
-        while session.first_poll is None:
-            if process.poll() is not None:
-                raise Failure(f"{argv[-1]} exited with {process.returncode} before polling "
-                              f"(log {log_path}): {Path(log_path).read_text(errors='replace')[-1500:]}")
-            if time.perf_counter() > deadline:
-                raise Failure(f"{argv[-1]} did not poll within {timeout} s")
-            time.sleep(0.0005)
+        wait_until(lambda: session.first_poll is not None, process, argv, log_path,
+                   started + timeout, "polling")
     except BaseException:
         end(process)
         raise
@@ -295,21 +307,20 @@ def time_cold_start(stub, argv, env, log_path, timeout=60.0):
     built beside the first poll) plus one Runtime API round trip."""
     session = stub.new_session()
     request_id = session.queue(NO_OP_EVENT)
-    started = time.perf_counter()
-    process = spawn(argv, dict(env, AWS_LAMBDA_RUNTIME_API=session.address), log_path)
+    process, started = spawn_in_session(session, argv, env, log_path)
+
+    def polled():
+        if session.first_poll is None:
+            return " (it never polled)"
+        taken = "still queued" if session.events.qsize() else "taken"
+        return f" (it polled after {session.first_poll - started:.3f} s; the event is {taken})"
+
     try:
-        while (answer := session.answer(request_id, 0.001)) is None:
-            if process.poll() is not None:
-                raise Failure(f"{argv[-1]} exited with {process.returncode} before answering "
-                              f"(log {log_path}): {Path(log_path).read_text(errors='replace')[-1500:]}")
-            if time.perf_counter() > started + timeout:
-                polled = "never polled" if session.first_poll is None else (
-                    f"polled after {session.first_poll - started:.3f} s, "
-                    f"event {'still queued' if session.events.qsize() else 'taken'}")
-                raise Failure(f"{argv[-1]} did not answer within {timeout} s ({polled}; log {log_path})")
+        wait_until(lambda: request_id in session.responses, process, argv, log_path,
+                   started + timeout, "answering", polled)
     finally:
         end(process)
-    answered_at, kind, body = answer
+    answered_at, kind, body = session.answer(request_id, 0)
     check(kind == "response", f"{argv[-1]} answered the no-op event with {kind}: {body[:300]!r}")
     return session.first_poll - started, answered_at - started
 
