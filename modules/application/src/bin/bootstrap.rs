@@ -1,7 +1,7 @@
 //! The Lambda function: S3 notifications (direct, or through SQS) -> the pipeline -> S3 and
 //! DynamoDB. Configuration is read and checked before the first poll, so a bad value stops the
-//! cold start; the AWS clients (and their connection pools) are built once, in a task started
-//! beside the first poll, and shared by every invocation.
+//! cold start; the AWS clients (and their connection pools) are built once, on a low-priority
+//! thread started beside the first poll, and shared by every invocation.
 #![forbid(unsafe_code)]
 
 use std::collections::BTreeMap;
@@ -36,10 +36,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     // freezes an environment initialised ahead of demand as soon as it polls, the build ends
     // in the first invocation: that invocation pays what init no longer does.
     let function = Arc::new(DeferredFunction::new(config));
-    let background = Arc::clone(&function);
-    tokio::spawn(async move {
-        background.get().await;
-    });
+    build_in_background(Arc::clone(&function));
 
     // Lambda sends SIGTERM before it shuts an environment down, to functions with an extension
     // registered: the layer's (infra/function.tf) is. Nothing is buffered between invocations,
@@ -71,8 +68,37 @@ async fn exit_on_sigterm() {
     std::process::exit(0);
 }
 
-/// The function, built by whichever asks first: the background task started during init, or
-/// the first invocation when its event came before the task finished (it then waits for it).
+/// Builds the function on a thread of its own at the lowest CPU priority. On a tokio worker the
+/// build took a core from the first poll and from the Runtime API answering it; at nice 19 it
+/// gets only CPU time they leave, which is all of it once they wait. An invocation waiting for
+/// the build leaves the CPU to it the same way. Tasks the build spawns (the warm-up) run on the
+/// runtime's workers at normal priority. Where the priority cannot be lowered the build still
+/// runs, only without giving way.
+fn build_in_background(function: Arc<DeferredFunction>) {
+    let runtime = tokio::runtime::Handle::current();
+    let started = std::thread::Builder::new()
+        .name("client-build".into())
+        .spawn(move || {
+            if let Err(error) = rustix::process::setpriority_process(
+                Some(rustix::thread::gettid()),
+                LOWEST_PRIORITY,
+            ) {
+                tracing::debug!(%error, "cannot lower the client build's priority");
+            }
+            runtime.block_on(function.get());
+        });
+    if let Err(error) = started {
+        // The first invocation then builds the function itself.
+        tracing::warn!(%error, "cannot start the client build thread");
+    }
+}
+
+/// The nicest nice value: the thread runs only on CPU time nothing else at normal priority wants.
+const LOWEST_PRIORITY: i32 = 19;
+
+/// The function, built by whichever asks first, the build thread started during init or the
+/// first invocation (when it asks before the thread does, or the thread could not start); the
+/// other waits for it.
 struct DeferredFunction {
     config: FunctionConfig,
     function: OnceCell<AwsFunction>,
