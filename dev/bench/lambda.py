@@ -657,7 +657,8 @@ def markdown(results):
               "Lambda has it waiting. *Init* ends at the first poll, where Lambda's INIT phase ends; *ready* "
               "at the answer, so it adds one Runtime API round trip and whatever the first invocation has to "
               "wait for: `bootstrap` checks its configuration before the first poll but builds its AWS clients "
-              "(loading the trust roots) in a task started beside it, which the first invocation awaits. "
+              "(loading the trust roots) on a thread started beside it at nice 19, so the build gives way to "
+              "the poll, and the first invocation awaits it. "
               "`hello` is `modules/bench/src/hello_floor.rs` (lambda_runtime, same release "
               "profile, built in the same benchmark run); every `function` row is the release `bootstrap` with "
               "its real environment pointed at moto over plain HTTP, and differs only in where the AWS SDK's "
@@ -702,7 +703,7 @@ def markdown(results):
                          f"{cpu.get('first_cpu')} | {cpu.get('warm_cpu')} |")
         lines += ["", "CPU = user + system time of all the process's threads from the scheduler "
                   "(/proc/PID/task/*/schedstat, nanoseconds), medians. The column between init and the event "
-                  "is the background task's work after the first poll: the rest of the SDK clients' build "
+                  "is the build thread's work after the first poll: the rest of the SDK clients' build "
                   "(the trust roots) and, when it is on, the warm-up (a DynamoDB GetItem over a new TLS "
                   "connection); with the event waiting, that work falls in the first invocation instead.", "",
                   fw["reading"], ""]
@@ -1044,8 +1045,8 @@ def warm_up_reading(fw):
         f"{first('on', ahead)} ms (its excess over a warm invocation: {off_excess} ms without, {on_excess} ms "
         f"with). With the event already waiting (an on-demand cold start) it is {first('off', waiting)} ms "
         f"without and {first('on', waiting)} ms with. Init (spawn to first poll) is {init('off', waiting)} ms "
-        f"without and {init('on', waiting)} ms with (the clients' build and the warm-up run in a background task, "
-        "but still compete for the CPU before the first poll). Only the DynamoDB connection is warmed (S3 is one host per bucket and the input bucket is "
+        f"without and {init('on', waiting)} ms with (the clients' build runs beside the poll on a nice-19 "
+        "thread, and the warm-up it starts at normal priority). Only the DynamoDB connection is warmed (S3 is one host per bucket and the input bucket is "
         "only known from events); the first S3 request still opens its own connection, but finds the shared "
         "HTTP client's trust roots and TLS configuration loaded. On AWS each new connection also costs "
         "network round trips to the regional endpoint (TCP, then TLS 1.3), which loopback does not have, so "

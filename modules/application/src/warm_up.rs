@@ -1,6 +1,6 @@
 //! Connection warm-up ahead of the first event. A cold function's first SDK request otherwise
 //! pays, inside the first invocation, for the TCP connect and the TLS handshake. Started by the
-//! background task that builds the clients (bin/bootstrap.rs) and left running, it takes that
+//! thread that builds the clients (bin/bootstrap.rs) and left running, it takes that
 //! cost off the first invocation whenever the environment starts ahead of the request
 //! (provisioned concurrency, Lambda's proactive initialisation); when the event is already
 //! waiting it competes with it for the CPU and saves little. dev/bench/lambda.py measures both
