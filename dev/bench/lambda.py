@@ -13,8 +13,10 @@ cold-start ones. Loopback has no network round trip: every latency here is CPU a
 
 Usage:
   lambda.py [--out docs/bench] [--smoke] [--trim-comparison] [--no-zips | --zips-prebuilt] [--no-peers]
-            [--jitter-comparison | --jitter-binary PATH]
+            [--jitter-comparison | --jitter-binary PATH] [--baseline PATH] [--cold-start-only]
 --smoke: cold start N=3, one 0.3 MP round, no zips, no peer; for CI (< 2 min once built).
+--baseline PATH --cold-start-only: a change to init measured side by side with a `bootstrap` built
+from another commit (copy it out of the target dir first: this run rebuilds it), then stop.
 --jitter-comparison: also build `bootstrap` with AWS-LC's CPU jitter entropy (the build default
 .cargo/config.toml turns off) in a separate target dir and measure its first TLS handshake.
 Fails (exit 1) when a measurement is missing.
@@ -628,6 +630,19 @@ def ratio(a, b):
     return round(a / b, 2) if b else None
 
 
+def cold_start_table(cold):
+    floor, ready_floor = cold["hello"]["median_ms"], cold["hello"]["ready"]["median_ms"]
+    lines = [
+        "| binary | n | init median ms | init p90 ms | init ratio to floor | ready median ms | ready p90 ms | ready ratio to floor |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, s in cold.items():
+        ready = s["ready"]
+        lines.append(f"| {name} | {s['n']} | {s['median_ms']} | {s['p90_ms']} | {ratio(s['median_ms'], floor)} | "
+                     f"{ready['median_ms']} | {ready['p90_ms']} | {ratio(ready['median_ms'], ready_floor)} |")
+    return lines
+
+
 def markdown(results):
     r = results
     lines = [
@@ -642,15 +657,7 @@ def markdown(results):
         "",
         "### Cold start: init (spawn to the first `GET /runtime/invocation/next`) and ready (spawn to the answer to a no-op event already waiting)",
         "",
-        "| binary | n | init median ms | init p90 ms | init ratio to floor | ready median ms | ready p90 ms | ready ratio to floor |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    floor = r["cold_start"]["hello"]["median_ms"]
-    ready_floor = r["cold_start"]["hello"]["ready"]["median_ms"]
-    for name, s in r["cold_start"].items():
-        ready = s["ready"]
-        lines.append(f"| {name} | {s['n']} | {s['median_ms']} | {s['p90_ms']} | {ratio(s['median_ms'], floor)} | "
-                     f"{ready['median_ms']} | {ready['p90_ms']} | {ratio(ready['median_ms'], ready_floor)} |")
+    ] + cold_start_table(r["cold_start"])
     layout = r.get("al2023_layout", {})
     lines += ["", "Each run is an on-demand cold start: the event (an S3 notification with no records, which "
               "every binary here answers without an AWS call) is queued before the process is spawned, as "
@@ -674,6 +681,7 @@ def markdown(results):
               "`function-al2023-as-deployed` reads only the bundle, as `SSL_CERT_FILE` in infra/function.tf makes "
               "it do on Lambda (the target's row); `-no-warm-up` adds `IMAGEPIPE_WARM_CONNECTIONS=false`; "
               "`-jitter-entropy-build` is `bootstrap` built with AWS-LC's CPU jitter entropy (when measured); "
+              "`baseline-al2023-as-deployed` (with `--baseline`) a `bootstrap` built from another commit; "
               "`function-no-trust-roots-diagnostic` loads no root at all (an empty `SSL_CERT_FILE`; it could "
               "not connect to AWS): its distance to the as-deployed row is all the trust roots cost, the most "
               "that compiling them in (which still parses them: the SDK's `TrustStore` takes PEM) could save; "
@@ -848,6 +856,11 @@ def main():
     parser.add_argument("--render", metavar="JSON",
                         help="measure nothing: recompute the recommendation, cost and readings from a "
                              "results JSON written by this script and rewrite it and its markdown")
+    parser.add_argument("--baseline", metavar="PATH",
+                        help="a bootstrap built from another commit, copied out of the target dir: its "
+                             "cold start is measured beside this tree's, in the as-deployed layout")
+    parser.add_argument("--cold-start-only", action="store_true",
+                        help="stop after the cold start: print its table and write nothing")
     parser.add_argument("--trim-comparison", action="store_true",
                         help="also build an untrimmed bootstrap in a throwaway worktree (~10+ min)")
     args = parser.parse_args()
@@ -930,6 +943,11 @@ def main():
         # What is left without roots and without the warm-up: configuration and the SDK clients.
         variants["function-no-trust-roots-no-warm-up-diagnostic"] = (function_argv, dict(
             base, SSL_CERT_FILE=str(empty_bundle), IMAGEPIPE_WARM_CONNECTIONS="false"))
+        if args.baseline:
+            check(Path(args.baseline).is_file(), f"--baseline {args.baseline} not found")
+            variants["baseline-al2023-as-deployed"] = (
+                [str(Path(args.baseline).resolve())],
+                dict(base, **al2023_trust.environment(al2023_root, bundle_only=True)))
         if "function-jitter-entropy" in binaries:
             variants["function-al2023-as-deployed-jitter-entropy-build"] = (
                 [str(binaries["function-jitter-entropy"])],
@@ -942,6 +960,10 @@ def main():
         for name, s in results["cold_start"].items():
             log(f"cold start {name}: median {s['median_ms']} ms, p90 {s['p90_ms']} ms "
                 f"(x{ratio(s['median_ms'], results['cold_start']['hello']['median_ms'])} the floor)")
+        if args.cold_start_only:
+            print("\n".join(cold_start_table(results["cold_start"])))
+            ok = True
+            return
 
         # 2. First invocation versus warm over TLS.
         tls = start_tls_proxy(processes, work, endpoint)
