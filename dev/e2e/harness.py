@@ -117,6 +117,20 @@ def peak_rss_kib(pid):
     return None
 
 
+def reniced_threads(pid):
+    """The live threads of a process whose nice value is not 0: {thread id: (name, nice)}."""
+    found = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError, ValueError):
+            stat = (task / "stat").read_text()
+            name = stat[stat.index("(") + 1:stat.rindex(")")]
+            # Field 19 of proc_pid_stat(5), counted after the command name's parenthesis.
+            nice = int(stat[stat.rindex(")") + 2:].split()[16])
+            if nice != 0:
+                found[int(task.name)] = (name, nice)
+    return found
+
+
 def cpu_seconds(pid):
     """User + system CPU time a live process has used so far (all its threads), in seconds."""
     stat = Path(f"/proc/{pid}/stat").read_text()

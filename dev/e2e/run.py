@@ -23,7 +23,7 @@ from pathlib import Path
 from harness import (
     INPUT_BUCKET, MAX_RECEIVE_COUNT, RENDITIONS, SAMPLES, TABLE, UPLOAD_PREFIX, Stack,
     check, check_complete, check_failed, check_unchanged, drain, log, object_id, peak_rss_kib,
-    percentile, s3_event, sqs_event, written_counts,
+    percentile, reniced_threads, s3_event, sqs_event, written_counts,
 )
 
 # Good inputs: every sample image, plus keys that need decoding (space, plus, unicode).
@@ -152,6 +152,12 @@ def main():
         rss = peak_rss_kib(pid)
         log(f"function peak RSS over the whole run: {rss / 1024:.1f} MiB" if rss else "peak RSS unavailable")
         check(function_process.poll() is None, "the function process died")
+        # bin/bootstrap.rs builds the clients on a thread at nice 19. A thread started from it
+        # would keep that priority for good (raising it back needs a privilege Lambda does not
+        # give), so none may outlive the build: every thread left serves invocations.
+        reniced = reniced_threads(pid)
+        check(not reniced, f"threads left at a changed priority: {reniced}")
+        log("no thread left at the client build's lowered priority")
 
         # 4. Lambda ends an environment with SIGTERM: the function logs it and exits cleanly.
         os.killpg(function_process.pid, signal.SIGTERM)
