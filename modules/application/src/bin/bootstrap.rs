@@ -72,8 +72,10 @@ async fn exit_on_sigterm() {
 /// build took a core from the first poll and from the Runtime API answering it; at nice 19 it
 /// gets only CPU time they leave, which is all of it once they wait. An invocation waiting for
 /// the build leaves the CPU to it the same way. Tasks the build spawns (the warm-up) run on the
-/// runtime's workers at normal priority. Where the priority cannot be lowered the build still
-/// runs, only without giving way.
+/// runtime's workers at normal priority. A thread started from this one would inherit nice 19
+/// for good (raising it back needs a privilege Lambda does not give), so the build starts none
+/// (dev/e2e/run.py checks). Where the priority cannot be lowered the build still runs, only
+/// without giving way.
 fn build_in_background(function: Arc<DeferredFunction>) {
     let runtime = tokio::runtime::Handle::current();
     let started = std::thread::Builder::new()
