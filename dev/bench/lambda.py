@@ -805,14 +805,13 @@ def targets(results):
     floor = cold["hello"]["median_ms"]
     deployed = cold["function-al2023-as-deployed"]["median_ms"]
     cold_ratio = ratio(deployed, floor)
+    ready, ready_floor = cold["function-al2023-as-deployed"]["ready"]["median_ms"], cold["hello"]["ready"]["median_ms"]
     out.append({"target": f"function cold start within {TARGET_COLD_RATIO}x of the hello-world floor "
                           "(provided.al2023's trust-root layout, as deployed)",
                 "measured": f"init {cold_ratio}x ({deployed} ms vs {floor} ms); "
                             f"{ratio(cold['function-al2023-default-probe']['median_ms'], floor)}x without SSL_CERT_FILE, "
                             f"{ratio(cold['function-this-machine-roots']['median_ms'], floor)}x with this machine's roots; "
-                            f"ready {ratio(cold['function-al2023-as-deployed']['ready']['median_ms'], cold['hello']['ready']['median_ms'])}x "
-                            f"({cold['function-al2023-as-deployed']['ready']['median_ms']} ms vs "
-                            f"{cold['hello']['ready']['median_ms']} ms)",
+                            f"ready {ratio(ready, ready_floor)}x ({ready} ms vs {ready_floor} ms)",
                 "met": cold_ratio <= TARGET_COLD_RATIO})
     ahead = results.get("first_versus_warm", {}).get("variants", {}).get("function, warm-up on, event 0.5 s after init")
     if ahead:
@@ -920,6 +919,8 @@ def main():
         al2023_root = Path(work) / "al2023-root"
         results["al2023_layout"] = al2023_trust.build(al2023_root)
         function_argv = [str(binaries["function"])]
+        # As deployed: infra/function.tf sets SSL_CERT_FILE to the bundle, so no directory is read.
+        deployed_env = dict(base, **al2023_trust.environment(al2023_root, bundle_only=True))
         variants = {
             "hello": ([str(binaries["hello"])], hello_env),
             # This machine's own trust roots, wherever openssl-probe finds them (on Debian the
@@ -928,12 +929,9 @@ def main():
             # provided.al2023's layout, read the way rustls-native-certs reads it there with no
             # variable set: the PEM bundle, then /etc/ssl/certs and /etc/pki/tls/certs.
             "function-al2023-default-probe": (function_argv, dict(base, **al2023_trust.environment(al2023_root))),
-            # As deployed: infra/function.tf sets SSL_CERT_FILE to the bundle, so no directory
-            # is read.
-            "function-al2023-as-deployed": (function_argv, dict(
-                base, **al2023_trust.environment(al2023_root, bundle_only=True))),
+            "function-al2023-as-deployed": (function_argv, deployed_env),
             "function-al2023-as-deployed-no-warm-up": (function_argv, dict(
-                base, IMAGEPIPE_WARM_CONNECTIONS="false", **al2023_trust.environment(al2023_root, bundle_only=True))),
+                deployed_env, IMAGEPIPE_WARM_CONNECTIONS="false")),
         }
         # Diagnostic, not deployable: no trust roots at all (an empty SSL_CERT_FILE), the most any
         # other way of supplying them (compiled in, or loaded after init) could save.
@@ -945,13 +943,10 @@ def main():
             base, SSL_CERT_FILE=str(empty_bundle), IMAGEPIPE_WARM_CONNECTIONS="false"))
         if args.baseline:
             check(Path(args.baseline).is_file(), f"--baseline {args.baseline} not found")
-            variants["baseline-al2023-as-deployed"] = (
-                [str(Path(args.baseline).resolve())],
-                dict(base, **al2023_trust.environment(al2023_root, bundle_only=True)))
+            variants["baseline-al2023-as-deployed"] = ([str(Path(args.baseline).resolve())], deployed_env)
         if "function-jitter-entropy" in binaries:
             variants["function-al2023-as-deployed-jitter-entropy-build"] = (
-                [str(binaries["function-jitter-entropy"])],
-                dict(base, **al2023_trust.environment(al2023_root, bundle_only=True)))
+                [str(binaries["function-jitter-entropy"])], deployed_env)
         if node_argv:
             variants["node-sharp"] = (node_argv, base)
         if python_argv:
